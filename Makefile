@@ -1,0 +1,100 @@
+# The 3D code arena. `make run` sets up and serves the demo; `make test` runs the tests.
+SHELL := /bin/bash
+PYTHON ?= python3.11
+VENV := .venv
+PY := $(VENV)/bin/python
+PYTEST := $(PY) -m pytest
+MANAGE := $(PY) manage.py
+HOST ?= 127.0.0.1
+PORT ?= 8000
+# Tests that need PostgreSQL run in a second pass against this server; unreachable means skipped.
+TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/arena
+TEST_REDIS_URL ?= redis://127.0.0.1:6379/15
+export TEST_DATABASE_URL TEST_REDIS_URL
+
+.PHONY: help install system-deps run serve demo test test-fast lint format migrations-check ci \
+        bench bench-render bench-rating bench-arena bench-metrics clean
+
+help:
+	@echo "make run     set up, import and render the demo, serve on http://$(HOST):$(PORT)"
+	@echo "make test    run the test suite"
+	@echo "make bench   run every benchmark and write docs/benchmarks.md"
+
+$(VENV)/.installed: requirements.txt requirements-dev.txt
+	@command -v $(PYTHON) >/dev/null || { echo "Python 3.11 is needed (bpy 5.0 is built for it): set PYTHON=/path/to/python3.11"; exit 1; }
+	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements-dev.txt
+	touch $@
+
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+# Debian packages: bubblewrap (the render sandbox) and Chromium (browser tests).
+# Installed when missing and we may (root with apt); otherwise say what is missing.
+system-deps:
+	@missing=""; \
+	command -v bwrap >/dev/null || missing="$$missing bubblewrap"; \
+	command -v chromium >/dev/null || missing="$$missing chromium chromium-driver"; \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    echo "Installing Debian packages:$$missing"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
+	  else \
+	    echo "warning: missing Debian packages:$$missing (install them with apt-get as root)"; \
+	  fi; \
+	fi
+
+install: $(VENV)/.installed node_modules/.installed system-deps
+
+demo: install
+	$(MANAGE) migrate --noinput -v 0
+	$(MANAGE) arena_import demo/
+	$(MANAGE) arena_render
+
+run: demo serve
+
+serve:
+	@echo "Serving on http://$(HOST):$(PORT)/  (arena: /arena/, gallery: /renders/, leaderboard: /leaderboard/)"
+	$(MANAGE) runserver $(HOST):$(PORT)
+
+test: install
+	@mkdir -p test-artifacts
+	$(PYTEST) -m "not postgres" $(PYTEST_ARGS)
+	@if $(PY) -c "import socket,sys,urllib.parse as u; p=u.urlparse(sys.argv[1]); socket.create_connection((p.hostname, p.port or 5432), 2)" "$(TEST_DATABASE_URL)" 2>/dev/null; then \
+	  DATABASE_URL=$(TEST_DATABASE_URL) $(PYTEST) -m postgres $(PYTEST_ARGS); \
+	else \
+	  echo "PostgreSQL is not reachable at $(TEST_DATABASE_URL): its tests are skipped"; \
+	  $(PYTEST) -m postgres $(PYTEST_ARGS); \
+	fi
+
+lint: install
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/mypy leaderboard renderer
+
+format: install
+	$(VENV)/bin/ruff format .
+	$(VENV)/bin/ruff check --fix .
+
+migrations-check: install
+	$(MANAGE) makemigrations --check --dry-run
+
+ci: lint migrations-check test
+
+bench: bench-render bench-rating bench-metrics bench-arena
+
+bench-render: install
+	$(PY) -m renderer.bench
+
+bench-rating: install
+	$(PY) -m leaderboard.bench
+
+bench-metrics: install
+	OMP_NUM_THREADS=1 $(PY) -m renderer.metrics.bench
+
+bench-arena: install
+	$(PY) -m arena.bench
+
+clean:
+	rm -rf var test-artifacts

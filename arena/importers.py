@@ -1,0 +1,307 @@
+"""Reading benchmark runs from disk into records the services can store.
+
+Two layouts are understood (docs/import-format.md):
+
+* the project's manifest: ``prompts.jsonl``, ``outputs.jsonl`` and an optional
+  ``generators.jsonl``, with paths relative to the manifest's folder;
+* the reference benchmark's release: ``categories/<Category>_seed0/`` with the
+  prompt texts and reference script, ``results/<model>/<Category>_seed0/`` with
+  each model's script.
+
+Readers yield records or `RecordError`s, so one bad line never hides the good ones.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Iterator
+
+from django.utils.text import slugify
+
+MAX_CODE_BYTES = 1024 * 1024
+MAX_MESH_BYTES = 100 * 1024 * 1024
+MAX_IMAGE_BYTES = 10 * 1024 * 1024
+MESH_SUFFIXES = {".glb", ".gltf", ".obj", ".ply", ".stl"}
+IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".webp"}
+TASKS = {"text-to-3d", "image-to-3d"}
+
+
+@dataclass
+class RecordError:
+    where: str  # "outputs.jsonl:12" or a path
+    reason: str
+
+    def __str__(self) -> str:
+        return f"{self.where}: {self.reason}"
+
+
+@dataclass
+class GeneratorRecord:
+    where: str
+    name: str
+    provider: str = ""
+    version: str = ""
+    metadata: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class PromptRecord:
+    where: str
+    slug: str
+    task: str
+    category: str
+    text: str
+    instruction: str = ""
+    reference_code: str = ""
+    reference_mesh: Path | None = None
+    reference_image: Path | None = None
+
+
+@dataclass
+class OutputRecord:
+    where: str
+    generator: str
+    prompt: str
+    code: str = ""
+    mesh: Path | None = None
+
+
+Record = GeneratorRecord | PromptRecord | OutputRecord | RecordError
+
+
+class BadRecord(Exception):
+    pass
+
+
+def detect_layout(root: Path) -> str:
+    if (root / "prompts.jsonl").is_file() or (root / "outputs.jsonl").is_file():
+        return "manifest"
+    if (root / "categories").is_dir() or (root / "results").is_dir():
+        return "benchmark"
+    raise BadRecord(
+        f"{root}: no prompts.jsonl/outputs.jsonl (manifest) and no categories/ or results/ (benchmark release) here"
+    )
+
+
+def read_records(root: Path) -> Iterator[Record]:
+    root = root.resolve()
+    if detect_layout(root) == "manifest":
+        yield from read_manifest(root)
+    else:
+        yield from read_benchmark(root)
+
+
+# -- files -----------------------------------------------------------------
+
+
+def resolve_inside(root: Path, relative: Any, what: str) -> Path:
+    """The file `relative` names, refusing anything outside `root`."""
+    if not isinstance(relative, str) or not relative:
+        raise BadRecord(f"'{what}' must be a non-empty relative path")
+    if Path(relative).is_absolute():
+        raise BadRecord(f"'{what}' path {relative!r} must be relative to the manifest folder")
+    path = (root / relative).resolve()
+    if not path.is_relative_to(root):
+        raise BadRecord(f"'{what}' path {relative!r} points outside the manifest folder")
+    if not path.is_file():
+        raise BadRecord(f"'{what}' file {relative!r} does not exist")
+    return path
+
+
+def read_code(path: Path, what: str = "code") -> str:
+    size = path.stat().st_size
+    if size > MAX_CODE_BYTES:
+        raise BadRecord(f"{what} file {path.name} is {size} bytes, over the {MAX_CODE_BYTES}-byte limit")
+    try:
+        text = path.read_bytes().decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise BadRecord(f"{what} file {path.name} is not UTF-8 text (byte {exc.start})") from None
+    if "\x00" in text:
+        raise BadRecord(f"{what} file {path.name} contains NUL bytes: not a Python script")
+    return text
+
+
+def check_file(path: Path, suffixes: set[str], limit: int, what: str) -> Path:
+    if path.suffix.lower() not in suffixes:
+        raise BadRecord(f"{what} file {path.name} has an unsupported type (allowed: {', '.join(sorted(suffixes))})")
+    size = path.stat().st_size
+    if size == 0:
+        raise BadRecord(f"{what} file {path.name} is empty")
+    if size > limit:
+        raise BadRecord(f"{what} file {path.name} is {size} bytes, over the {limit}-byte limit")
+    return path
+
+
+# -- the project's manifest ------------------------------------------------
+
+
+def read_jsonl(path: Path) -> Iterator[tuple[str, dict[str, Any] | RecordError]]:
+    if not path.is_file():
+        return
+    try:
+        lines = path.read_bytes().decode("utf-8").splitlines()
+    except UnicodeDecodeError as exc:
+        yield str(path.name), RecordError(path.name, f"not UTF-8 text (byte {exc.start})")
+        return
+    for number, line in enumerate(lines, start=1):
+        where = f"{path.name}:{number}"
+        if not line.strip():
+            continue
+        try:
+            row = json.loads(line)
+        except json.JSONDecodeError as exc:
+            yield where, RecordError(where, f"malformed JSON ({exc.msg} at column {exc.colno})")
+            continue
+        if not isinstance(row, dict):
+            yield where, RecordError(where, "each line must be a JSON object")
+            continue
+        yield where, row
+
+
+def text_field(row: dict[str, Any], key: str, *, required: bool = True, limit: int = 20000) -> str:
+    value = row.get(key, "")
+    if value is None:
+        value = ""
+    if not isinstance(value, str):
+        raise BadRecord(f"'{key}' must be a string")
+    if required and not value.strip():
+        raise BadRecord(f"'{key}' is missing")
+    if len(value) > limit:
+        raise BadRecord(f"'{key}' is longer than {limit} characters")
+    return value.strip()
+
+
+def parse_generator(root: Path, where: str, row: dict[str, Any]) -> GeneratorRecord:
+    metadata = row.get("metadata") or {}
+    if not isinstance(metadata, dict):
+        raise BadRecord("'metadata' must be a JSON object")
+    return GeneratorRecord(
+        where,
+        name=text_field(row, "name", limit=200),
+        provider=text_field(row, "provider", required=False, limit=200),
+        version=text_field(row, "version", required=False, limit=100),
+        metadata=metadata,
+    )
+
+
+def parse_prompt(root: Path, where: str, row: dict[str, Any]) -> PromptRecord:
+    slug = text_field(row, "slug", limit=200)
+    if slugify(slug) != slug:
+        raise BadRecord(f"'slug' {slug!r} must be lowercase letters, digits and hyphens (try {slugify(slug)!r})")
+    task = text_field(row, "task", required=False) or "text-to-3d"
+    if task not in TASKS:
+        raise BadRecord(f"'task' {task!r} must be one of {sorted(TASKS)}")
+    record = PromptRecord(
+        where,
+        slug=slug,
+        task=task,
+        category=text_field(row, "category", required=False, limit=100),
+        text=text_field(row, "text"),
+        instruction=text_field(row, "instruction", required=False, limit=100000),
+    )
+    if row.get("reference_script"):
+        record.reference_code = read_code(resolve_inside(root, row["reference_script"], "reference_script"))
+    if row.get("reference_mesh"):
+        path = resolve_inside(root, row["reference_mesh"], "reference_mesh")
+        record.reference_mesh = check_file(path, MESH_SUFFIXES, MAX_MESH_BYTES, "reference_mesh")
+    if row.get("reference_image"):
+        path = resolve_inside(root, row["reference_image"], "reference_image")
+        record.reference_image = check_file(path, IMAGE_SUFFIXES, MAX_IMAGE_BYTES, "reference_image")
+    if task == "image-to-3d" and record.reference_image is None:
+        raise BadRecord("an image-to-3d prompt needs a 'reference_image'")
+    return record
+
+
+def parse_output(root: Path, where: str, row: dict[str, Any]) -> OutputRecord:
+    record = OutputRecord(where, generator=text_field(row, "generator", limit=200), prompt=text_field(row, "prompt"))
+    if row.get("code") and row.get("mesh"):
+        raise BadRecord("give either 'code' or 'mesh', not both")
+    if row.get("code"):
+        record.code = read_code(resolve_inside(root, row["code"], "code"))
+    elif row.get("mesh"):
+        record.mesh = check_file(resolve_inside(root, row["mesh"], "mesh"), MESH_SUFFIXES, MAX_MESH_BYTES, "mesh")
+    else:
+        raise BadRecord("an output needs 'code' (a Blender script) or 'mesh' (a mesh file)")
+    return record
+
+
+def read_manifest(root: Path) -> Iterator[Record]:
+    parsers = (("generators.jsonl", parse_generator), ("prompts.jsonl", parse_prompt), ("outputs.jsonl", parse_output))
+    for name, parse in parsers:
+        for where, row in read_jsonl(root / name):
+            if isinstance(row, RecordError):
+                yield row
+                continue
+            try:
+                yield parse(root, where, row)
+            except BadRecord as exc:
+                yield RecordError(where, str(exc))
+
+
+# -- the reference benchmark's release ---------------------------------------
+
+SEED_DIR = re.compile(r"^(?P<category>.+)_seed(?P<seed>\d+)$")
+
+
+def benchmark_slug(folder: str) -> str:
+    return slugify(folder.replace("_", "-"))
+
+
+def read_benchmark(root: Path) -> Iterator[Record]:
+    categories = root / "categories"
+    for folder in sorted(categories.iterdir()) if categories.is_dir() else []:
+        if folder.is_dir():
+            yield read_benchmark_prompt(folder)
+    results = root / "results"
+    for model_dir in sorted(results.iterdir()) if results.is_dir() else []:
+        if not model_dir.is_dir():
+            continue
+        yield GeneratorRecord(str(model_dir.relative_to(root)), name=model_dir.name)
+        for folder in sorted(model_dir.iterdir()):
+            if folder.is_dir():
+                yield read_benchmark_output(root, model_dir.name, folder)
+
+
+def read_benchmark_prompt(folder: Path) -> Record:
+    where = f"categories/{folder.name}"
+    match = SEED_DIR.match(folder.name)
+    if not match:
+        return RecordError(where, "folder name must look like <Category>_seed<N>")
+    try:
+        text = read_code(_required(folder / "prompt_description.txt"), "prompt_description.txt")
+        instruction_file = folder / "prompt_instruction.txt"
+        instruction = read_code(instruction_file, "prompt_instruction.txt") if instruction_file.is_file() else ""
+        script = folder / f"{folder.name}.py"
+        code = read_code(script, script.name) if script.is_file() else ""
+    except BadRecord as exc:
+        return RecordError(where, str(exc))
+    if not text.strip():
+        return RecordError(where, "prompt_description.txt is empty")
+    return PromptRecord(
+        where,
+        slug=benchmark_slug(folder.name),
+        task="text-to-3d",
+        category=match["category"],
+        text=text.strip(),
+        instruction=instruction.strip(),
+        reference_code=code,
+    )
+
+
+def read_benchmark_output(root: Path, model: str, folder: Path) -> Record:
+    where = f"results/{model}/{folder.name}"
+    script = folder / f"{folder.name}.py"
+    try:
+        code = read_code(_required(script), script.name)
+    except BadRecord as exc:
+        return RecordError(where, str(exc))
+    return OutputRecord(where, generator=model, prompt=benchmark_slug(folder.name), code=code)
+
+
+def _required(path: Path) -> Path:
+    if not path.is_file():
+        raise BadRecord(f"{path.name} is missing")
+    return path

@@ -1,0 +1,191 @@
+"""The arena's data: prompts, generators (the models being ranked), their assets,
+and the battles and votes that compare them.
+
+Everything a browser sees is addressed by `public_id`, an opaque random token;
+sequential ids and generator names never appear in a URL or a file name.
+"""
+
+from __future__ import annotations
+
+import secrets
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+
+def new_public_id() -> str:
+    return secrets.token_urlsafe(12)
+
+
+class Task(models.TextChoices):
+    TEXT = "text-to-3d", "Text to 3D"
+    IMAGE = "image-to-3d", "Image to 3D"
+
+
+class Status(models.TextChoices):
+    PENDING = "pending", "Pending"
+    RUNNING = "running", "Running"
+    OK = "ok", "OK"
+    ERR_EXEC = "err_exec", "Script error"
+    ERR_NO_MESH = "err_no_mesh", "No mesh"
+    ERR_TIMEOUT = "err_timeout", "Timeout"
+    ERR_EXPORT = "err_export", "Export error"
+    ERR_RENDER = "err_render", "Render error"
+
+
+FINISHED_STATUSES = [s for s in Status.values if s not in (Status.PENDING, Status.RUNNING)]
+
+
+class Prompt(models.Model):
+    public_id = models.CharField(max_length=32, unique=True, default=new_public_id, editable=False)
+    slug = models.SlugField(max_length=200, unique=True)
+    task = models.CharField(max_length=16, choices=Task.choices, default=Task.TEXT)
+    category = models.CharField(max_length=100, blank=True, db_index=True)
+    text = models.TextField(help_text="Short caption shown to annotators.")
+    instruction = models.TextField(blank=True, help_text="Long structured instruction given to the generators.")
+    reference_image = models.FileField(upload_to="prompts/", blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["task", "category", "slug"]
+
+    def __str__(self) -> str:
+        return self.slug
+
+
+class Generator(models.Model):
+    """An AI model (or one setting of it) whose outputs are ranked."""
+
+    name = models.CharField(max_length=200, unique=True)
+    provider = models.CharField(max_length=200, blank=True)
+    version = models.CharField(max_length=100, blank=True)
+    metadata = models.JSONField(
+        default=dict,
+        blank=True,
+        help_text="Free-form: setting (single-turn / multi-turn), thinking budget, input views, harness...",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Asset(models.Model):
+    """One generator's output for one prompt, or the prompt's reference."""
+
+    public_id = models.CharField(max_length=32, unique=True, default=new_public_id, editable=False)
+    prompt = models.ForeignKey(Prompt, on_delete=models.CASCADE, related_name="assets")
+    generator = models.ForeignKey(Generator, on_delete=models.CASCADE, related_name="assets", null=True, blank=True)
+    is_reference = models.BooleanField(default=False)
+    source_code = models.TextField(blank=True)
+    source_mesh = models.FileField(upload_to="sources/", blank=True)
+    source_sha256 = models.CharField(max_length=64, blank=True)
+
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING, db_index=True)
+    error = models.TextField(blank=True)
+    traceback = models.TextField(blank=True)
+    log = models.TextField(blank=True, help_text="The script's stdout and stderr, bounded.")
+    glb = models.FileField(upload_to="assets/", blank=True, help_text="Compressed, anonymised GLB for browsers.")
+    mesh = models.FileField(upload_to="assets/", blank=True, help_text="Uncompressed mesh for metrics.")
+    views = models.JSONField(default=list, blank=True, help_text="Storage names of the clay renders.")
+    stats = models.JSONField(default=dict, blank=True)
+    timings = models.JSONField(default=dict, blank=True)
+    sandboxed = models.BooleanField(default=True)
+    attempts = models.PositiveIntegerField(default=0)
+    render_started_at = models.DateTimeField(null=True, blank=True)
+    rendered_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["prompt", "generator__name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["prompt", "generator"], condition=Q(is_reference=False), name="one_output_per_generator"
+            ),
+            models.UniqueConstraint(fields=["prompt"], condition=Q(is_reference=True), name="one_reference_per_prompt"),
+            models.CheckConstraint(
+                condition=Q(is_reference=True, generator__isnull=True) | Q(is_reference=False, generator__isnull=False),
+                name="reference_has_no_generator",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        owner = "reference" if self.is_reference else str(self.generator)
+        return f"{self.prompt.slug} / {owner}"
+
+    def view_urls(self) -> list[str]:
+        from django.core.files.storage import default_storage
+
+        return [default_storage.url(name) for name in self.views]
+
+    @property
+    def is_mesh_upload(self) -> bool:
+        return bool(self.source_mesh) and not self.source_code
+
+
+class Annotator(models.Model):
+    """Someone who votes: anonymous (a session) unless signed in."""
+
+    public_id = models.CharField(max_length=32, unique=True, default=new_public_id, editable=False)
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
+    created_at = models.DateTimeField(auto_now_add=True)
+    flagged = models.BooleanField(default=False, help_text="Failed the outlier test; votes left out of ratings.")
+    flag_reason = models.TextField(blank=True)
+
+    def __str__(self) -> str:
+        return self.user.get_username() if self.user else f"anonymous {self.public_id[:6]}"
+
+
+class Battle(models.Model):
+    """A pair served to an annotator. It takes at most one vote."""
+
+    public_id = models.CharField(max_length=32, unique=True, default=new_public_id, editable=False)
+    prompt = models.ForeignKey(Prompt, on_delete=models.CASCADE, related_name="battles")
+    asset_a = models.ForeignKey(Asset, on_delete=models.CASCADE, related_name="battles_as_a")
+    asset_b = models.ForeignKey(Asset, on_delete=models.CASCADE, related_name="battles_as_b")
+    annotator = models.ForeignKey(Annotator, on_delete=models.CASCADE, related_name="battles")
+    strategy = models.CharField(max_length=32)
+    is_gold = models.BooleanField(default=False)
+    gold_answer = models.CharField(max_length=8, blank=True, help_text="The known right answer of a gold pair.")
+    ip_address = models.GenericIPAddressField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    revealed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"battle {self.public_id}"
+
+
+class Winner(models.TextChoices):
+    A = "a", "A is better"
+    B = "b", "B is better"
+    TIE = "tie", "Tie"
+    BOTH_BAD = "both_bad", "Both are bad"
+
+
+class Vote(models.Model):
+    battle = models.OneToOneField(Battle, on_delete=models.CASCADE, related_name="vote")
+    winner = models.CharField(max_length=8, choices=Winner.choices)
+    # Denormalised from the battle so ratings need one GROUP BY and no joins.
+    prompt = models.ForeignKey(Prompt, on_delete=models.CASCADE, related_name="votes")
+    generator_a = models.ForeignKey(Generator, on_delete=models.CASCADE, related_name="+")
+    generator_b = models.ForeignKey(Generator, on_delete=models.CASCADE, related_name="+")
+    annotator = models.ForeignKey(Annotator, on_delete=models.CASCADE, related_name="votes")
+    seconds_to_vote = models.FloatField()
+    interacted_a = models.BooleanField(default=False)
+    interacted_b = models.BooleanField(default=False)
+    flagged = models.BooleanField(default=False, db_index=True)
+    flag_reason = models.CharField(max_length=200, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.battle.public_id}: {self.winner}"

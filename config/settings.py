@@ -1,0 +1,199 @@
+"""Settings for the 3D code arena.
+
+Every setting comes from an environment variable (see `.env.example`). With none
+set, everything runs on one machine with no external server: SQLite, Channels'
+in-memory layer and an in-process render pool. Setting `DATABASE_URL` and
+`REDIS_URL` turns on the scaled-out setup: PostgreSQL, Celery workers consuming
+render jobs from Redis, and the Redis channel layer.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import dj_database_url
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+
+
+def envstr(name: str, default: str = "") -> str:
+    return os.environ.get(name, default)
+
+
+def envbool(name: str, default: bool) -> bool:
+    value = os.environ.get(name)
+    if value is None or value == "":
+        return default
+    if value.lower() in ("1", "true", "yes", "on"):
+        return True
+    if value.lower() in ("0", "false", "no", "off"):
+        return False
+    raise ValueError(f"environment variable {name}={value!r} is not a boolean")
+
+
+def envint(name: str, default: int) -> int:
+    value = os.environ.get(name)
+    return default if not value else int(value)
+
+
+def envfloat(name: str, default: float) -> float:
+    value = os.environ.get(name)
+    return default if not value else float(value)
+
+
+def envlist(name: str, default: str) -> list[str]:
+    return [item.strip() for item in envstr(name, default).split(",") if item.strip()]
+
+
+DEBUG = envbool("DEBUG", True)
+SECRET_KEY = envstr("SECRET_KEY", "dev-only-insecure-key-change-me-in-production-0123456789")
+ALLOWED_HOSTS = envlist("ALLOWED_HOSTS", "127.0.0.1,localhost,testserver")
+CSRF_TRUSTED_ORIGINS = envlist("CSRF_TRUSTED_ORIGINS", "http://127.0.0.1:8000,http://localhost:8000")
+SITE_NAME = envstr("SITE_NAME", "3D Code Arena")
+
+# Runtime data (SQLite database, media, collected static) lives outside the code.
+DATA_DIR = Path(envstr("DATA_DIR", str(BASE_DIR / "var")))
+
+INSTALLED_APPS = [
+    "daphne",
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "whitenoise.runserver_nostatic",
+    "django.contrib.staticfiles",
+    "channels",
+    "arena",
+    "leaderboard",
+    "renderer",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "config.urls"
+ASGI_APPLICATION = "config.asgi.application"
+WSGI_APPLICATION = None
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "arena.context_processors.site",
+            ],
+        },
+    },
+]
+
+DATABASE_URL = envstr("DATABASE_URL")
+DATABASES = {
+    "default": dj_database_url.parse(DATABASE_URL, conn_max_age=envint("DB_CONN_MAX_AGE", 0))
+    if DATABASE_URL
+    else {"ENGINE": "django.db.backends.sqlite3", "NAME": DATA_DIR / "db.sqlite3"}
+}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # Concurrent writers (web + render threads) wait for the lock instead of failing.
+    DATABASES["default"].setdefault("OPTIONS", {})["timeout"] = 20
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+REDIS_URL = envstr("REDIS_URL")
+if REDIS_URL:
+    CHANNEL_LAYERS = {
+        "default": {
+            "BACKEND": "channels_redis.core.RedisChannelLayer",
+            "CONFIG": {"hosts": [REDIS_URL]},
+        }
+    }
+else:
+    CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+
+# Celery: used only when a broker is configured; otherwise render jobs run in an
+# in-process pool (see renderer/dispatch.py).
+CELERY_BROKER_URL = envstr("CELERY_BROKER_URL", REDIS_URL)
+CELERY_RESULT_BACKEND = None
+CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_TASK_DEFAULT_QUEUE = "arena"
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": envint("CELERY_VISIBILITY_TIMEOUT", 900)}
+
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+]
+
+LANGUAGE_CODE = "en-us"
+TIME_ZONE = "UTC"
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "/static/"
+STATIC_ROOT = DATA_DIR / "static"
+STATICFILES_DIRS = [
+    BASE_DIR / "static",
+    # Front-end libraries from npm (package.json), served like our own files.
+    ("vendor/three", BASE_DIR / "node_modules" / "three"),
+    ("vendor/plotly", BASE_DIR / "node_modules" / "plotly.js-dist-min"),
+]
+WHITENOISE_USE_FINDERS = True
+WHITENOISE_AUTOREFRESH = DEBUG
+
+MEDIA_URL = "/media/"
+MEDIA_ROOT = Path(envstr("MEDIA_ROOT", str(DATA_DIR / "media")))
+# In the single-machine setup Django serves media itself; behind a proxy, turn off.
+SERVE_MEDIA = envbool("SERVE_MEDIA", True)
+DATA_UPLOAD_MAX_MEMORY_SIZE = envint("UPLOAD_MAX_BYTES", 50 * 1024 * 1024)
+FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+
+SESSION_COOKIE_AGE = 60 * 60 * 24 * 365
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+LOGIN_URL = "/accounts/login/"
+LOGIN_REDIRECT_URL = "/arena/"
+
+# The render backend (renderer/config.py holds the defaults of the Blender side).
+RENDER_WORKERS = envint("RENDER_WORKERS", 2)
+RENDER_TIMEOUT = envfloat("RENDER_TIMEOUT", 240.0)
+RENDER_MEMORY_MB = envint("RENDER_MEMORY_MB", 4096)
+RENDER_VIEWS = envint("RENDER_VIEWS", 4)
+RENDER_SIZE = envint("RENDER_SIZE", 512)
+RENDER_ENGINE = envstr("RENDER_ENGINE", "workbench")
+# Opting out of the sandbox runs untrusted code unconfined: every job logs a warning.
+RENDER_SANDBOX = envbool("RENDER_SANDBOX", True)
+
+# The gallery and asset pages name the generators: public in the demo, staff-only in production.
+GALLERY_PUBLIC = envbool("GALLERY_PUBLIC", DEBUG)
+
+# The arena's quality controls.
+ARENA_BATTLE_TOKEN_MAX_AGE = envint("ARENA_BATTLE_TOKEN_MAX_AGE", 60 * 60)
+ARENA_MIN_VOTE_SECONDS = envfloat("ARENA_MIN_VOTE_SECONDS", 2.0)
+ARENA_VOTES_PER_HOUR = envint("ARENA_VOTES_PER_HOUR", 300)
+ARENA_VOTES_PER_HOUR_PER_IP = envint("ARENA_VOTES_PER_HOUR_PER_IP", 1000)
+ARENA_GOLD_RATE = envfloat("ARENA_GOLD_RATE", 0.0)
+ARENA_SAMPLER = envstr("ARENA_SAMPLER", "active")
+ARENA_OUTLIER_P = envfloat("ARENA_OUTLIER_P", 0.001)
+ARENA_EXPORT_SALT = envstr("ARENA_EXPORT_SALT", SECRET_KEY[:16])
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "root": {"handlers": ["console"], "level": envstr("LOG_LEVEL", "INFO")},
+    "loggers": {"daphne": {"level": "WARNING"}, "django.channels.server": {"level": "WARNING"}},
+}

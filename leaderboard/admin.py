@@ -1,0 +1,12 @@
+from __future__ import annotations
+
+from django.contrib import admin
+
+from leaderboard.models import Snapshot
+
+
+@admin.register(Snapshot)
+class SnapshotAdmin(admin.ModelAdmin):
+    list_display = ["public_id", "task", "category", "n_votes", "votes_hash", "created_at"]
+    list_filter = ["task", "category"]
+    readonly_fields = ["public_id", "votes_hash", "rows", "win_matrix", "count_matrix", "options"]

@@ -1,0 +1,35 @@
+"""Leaderboard snapshots: a rating computed once, stored so it can be cited."""
+
+from __future__ import annotations
+
+from django.db import models
+
+from arena.models import new_public_id
+
+
+class Snapshot(models.Model):
+    """One board (a task, or all tasks; a category, or all) at one moment.
+
+    `votes_hash` fingerprints the exact vote set, so a paper can cite a version
+    and anyone can check that an export reproduces it.
+    """
+
+    public_id = models.CharField(max_length=32, unique=True, default=new_public_id, editable=False)
+    task = models.CharField(max_length=16, blank=True, help_text="Empty: all tasks.")
+    category = models.CharField(max_length=100, blank=True, help_text="Empty: all categories.")
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    n_votes = models.PositiveIntegerField()
+    votes_hash = models.CharField(max_length=64)
+    options = models.JSONField(default=dict)
+    rows = models.JSONField(default=list)
+    models_order = models.JSONField(default=list)
+    win_matrix = models.JSONField(default=list)
+    count_matrix = models.JSONField(default=list)
+    compute_seconds = models.FloatField(default=0.0)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["task", "category", "-created_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.task or 'overall'}/{self.category or 'all'} @ {self.created_at:%Y-%m-%d %H:%M} ({self.n_votes} votes)"
