@@ -174,8 +174,10 @@ class Vote(models.Model):
     winner = models.CharField(max_length=8, choices=Winner.choices)
     # Denormalised from the battle so ratings need one GROUP BY and no joins.
     prompt = models.ForeignKey(Prompt, on_delete=models.CASCADE, related_name="votes")
-    generator_a = models.ForeignKey(Generator, on_delete=models.CASCADE, related_name="+")
-    generator_b = models.ForeignKey(Generator, on_delete=models.CASCADE, related_name="+")
+    # Null on the reference's side of a gold pair.
+    generator_a = models.ForeignKey(Generator, on_delete=models.CASCADE, related_name="+", null=True)
+    generator_b = models.ForeignKey(Generator, on_delete=models.CASCADE, related_name="+", null=True)
+    is_gold = models.BooleanField(default=False, help_text="A gold pair: checks the annotator, never rated.")
     annotator = models.ForeignKey(Annotator, on_delete=models.CASCADE, related_name="votes")
     seconds_to_vote = models.FloatField()
     interacted_a = models.BooleanField(default=False)

@@ -1,3 +1,7 @@
 from __future__ import annotations
 
-websocket_urlpatterns: list = []
+from django.urls import path
+
+from arena.consumers import ArenaConsumer
+
+websocket_urlpatterns = [path("ws/arena/", ArenaConsumer.as_asgi())]

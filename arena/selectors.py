@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+import random
 from collections import defaultdict
 from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Any
 
+import numpy as np
 from django.db.models import Count, QuerySet
+from django.utils import timezone
 
-from arena.models import Asset, Generator, Prompt, Status
+from arena.models import Annotator, Asset, Battle, Generator, Prompt, Status, Vote
+from arena.sampling import choose_pair
 
 
 @dataclass
@@ -52,3 +58,158 @@ def categories() -> list[str]:
 
 def ok_assets() -> QuerySet[Asset]:
     return Asset.objects.filter(status=Status.OK, is_reference=False)
+
+
+# -- pairs ---------------------------------------------------------------------
+
+GOLD_TRIVIAL_TRIANGLES = 64
+
+
+@dataclass
+class PairChoice:
+    assets: tuple[Asset, Asset]
+    strategy: str
+    gold_answer: str = ""
+
+
+def pair_statistics(generator_ids: list[int]) -> tuple[np.ndarray, np.ndarray]:
+    """Battle counts and wins (ties as halves) between generators, in one GROUP BY."""
+    index = {g: i for i, g in enumerate(generator_ids)}
+    n = len(generator_ids)
+    counts, wins = np.zeros((n, n)), np.zeros((n, n))
+    rows = (
+        Vote.objects.filter(flagged=False, is_gold=False)
+        .values("generator_a", "generator_b", "winner")
+        .annotate(n=Count("id"))
+    )
+    for row in rows:
+        a, b = index.get(row["generator_a"]), index.get(row["generator_b"])
+        if a is None or b is None:
+            continue
+        counts[a, b] += row["n"]
+        counts[b, a] += row["n"]
+        share_a = {"a": 1.0, "b": 0.0}.get(row["winner"], 0.5)
+        wins[a, b] += share_a * row["n"]
+        wins[b, a] += (1.0 - share_a) * row["n"]
+    return counts, wins
+
+
+def _ok_outputs() -> dict[int, dict[int, int]]:
+    """prompt id -> generator id -> asset id, for every rendered output."""
+    table: dict[int, dict[int, int]] = defaultdict(dict)
+    for asset_id, prompt_id, generator_id in ok_assets().values_list("id", "prompt_id", "generator_id"):
+        table[prompt_id][generator_id] = asset_id
+    return table
+
+
+def _seen_pairs(annotator: Annotator) -> set[frozenset[int]]:
+    return {frozenset(p) for p in Battle.objects.filter(annotator=annotator).values_list("asset_a_id", "asset_b_id")}
+
+
+def pair_choice(*, annotator: Annotator, strategy: str, rng: random.Random) -> PairChoice | None:
+    """Pick two generators with the sampler, then a prompt both answered that this annotator has not seen."""
+    table = _ok_outputs()
+    seen = _seen_pairs(annotator)
+    options: dict[tuple[int, int], list[tuple[int, int]]] = defaultdict(list)
+    for by_generator in table.values():
+        generators = sorted(by_generator)
+        for i, g in enumerate(generators):
+            for h in generators[i + 1 :]:
+                assets = (by_generator[g], by_generator[h])
+                if frozenset(assets) not in seen:
+                    options[(g, h)].append(assets)
+    if not options:
+        return None
+    generator_ids = sorted({g for pair in options for g in pair})
+    index = {g: i for i, g in enumerate(generator_ids)}
+    counts, wins = pair_statistics(generator_ids)
+    pairs = sorted(options)
+    indexed = [(index[g], index[h]) for g, h in pairs]
+    numpy_rng = np.random.default_rng(rng.getrandbits(64))
+    i, j = choose_pair(indexed, counts, wins, numpy_rng, strategy=strategy)
+    chosen = pairs[indexed.index((i, j))]
+    asset_ids = rng.choice(options[chosen])
+    assets = Asset.objects.select_related("prompt").in_bulk(asset_ids)
+    return PairChoice((assets[asset_ids[0]], assets[asset_ids[1]]), strategy)
+
+
+def gold_choice(*, annotator: Annotator, rng: random.Random) -> PairChoice | None:
+    """A reference asset against a trivial output of the same prompt (the reference should win)."""
+    seen = _seen_pairs(annotator)
+    references = {a.prompt_id: a for a in Asset.objects.filter(is_reference=True, status=Status.OK)}
+    trivial = [
+        a
+        for a in ok_assets().filter(prompt_id__in=references).select_related("prompt")
+        if (a.stats or {}).get("triangles", GOLD_TRIVIAL_TRIANGLES + 1) <= GOLD_TRIVIAL_TRIANGLES
+        and frozenset((a.id, references[a.prompt_id].id)) not in seen
+    ]
+    if not trivial:
+        return None
+    weak = rng.choice(trivial)
+    return PairChoice((references[weak.prompt_id], weak), "gold", gold_answer="reference")
+
+
+def votes_today() -> int:
+    start = timezone.now().replace(hour=0, minute=0, second=0, microsecond=0)
+    return Vote.objects.filter(created_at__gte=start).count()
+
+
+def annotator_summary(annotator: Annotator) -> dict[str, Any]:
+    votes = Vote.objects.filter(annotator=annotator)
+    by_winner = dict(votes.values_list("winner").annotate(n=Count("id")))
+    gold = list(votes.filter(is_gold=True).values_list("winner", "battle__gold_answer"))
+    return {
+        "votes": votes.count(),
+        "counted": votes.filter(flagged=False).count(),
+        "flagged": votes.filter(flagged=True, is_gold=False).count(),
+        "by_winner": by_winner,
+        "gold": len(gold),
+        "gold_right": sum(w == a for w, a in gold),
+        "today": votes.filter(created_at__gte=timezone.now() - timedelta(days=1)).count(),
+    }
+
+
+def _side_payload(battle: Battle, side: str) -> dict[str, Any]:
+    asset = battle.asset_a if side == "a" else battle.asset_b
+    base = f"/arena/b/{battle.public_id}/{side}"
+    return {
+        "glb": f"{base}.glb",
+        "views": [f"{base}/{i}.png" for i in range(len(asset.views))],
+        "triangles": (asset.stats or {}).get("triangles"),
+    }
+
+
+def battle_payload(battle: Battle, *, token: str) -> dict[str, Any]:
+    """What the vote page gets for a pair: nothing that names or numbers a generator."""
+    prompt = battle.prompt
+    return {
+        "token": token,
+        "prompt": {
+            "task": prompt.task,
+            "text": prompt.text,
+            "category": prompt.category,
+            "image": prompt.reference_image.url if prompt.reference_image else None,
+        },
+        "a": _side_payload(battle, "a"),
+        "b": _side_payload(battle, "b"),
+        "votes_today": votes_today(),
+    }
+
+
+def _reveal_side(asset: Asset) -> dict[str, str]:
+    name = "Reference" if asset.is_reference else asset.generator.name
+    return {"name": name, "url": f"/renders/asset/{asset.public_id}/"}
+
+
+def reveal_payload(vote: Vote) -> dict[str, Any]:
+    battle = vote.battle
+    counted = not vote.flagged
+    note = "" if counted else f"Kept but not counted: {vote.flag_reason}."
+    if vote.is_gold:
+        note = "That was a check pair with a known answer: thank you."
+    return {
+        "reveal": {"a": _reveal_side(battle.asset_a), "b": _reveal_side(battle.asset_b)},
+        "counted": counted,
+        "note": note,
+        "votes_today": votes_today(),
+    }

@@ -3,12 +3,18 @@
 from __future__ import annotations
 
 import hashlib
+import random
 from dataclasses import dataclass, field
+from datetime import timedelta
 from pathlib import Path
-from typing import Callable, Iterable
+from typing import Any, Callable, Iterable
 
+from django.conf import settings
+from django.contrib.sessions.backends.base import SessionBase
+from django.core import signing
 from django.core.files import File
 from django.db import transaction
+from django.utils import timezone
 
 from arena.importers import (
     BadRecord,
@@ -19,7 +25,10 @@ from arena.importers import (
     RecordError,
     read_records,
 )
-from arena.models import Asset, Generator, Prompt, Status
+from arena.models import Annotator, Asset, Battle, Generator, Prompt, Status, Vote, Winner
+
+SESSION_KEY = "arena_annotator"
+TOKEN_SALT = "arena.battle"
 
 
 def sha256_text(text: str) -> str:
@@ -159,3 +168,181 @@ def run_import(*, path: Path, on_record: Callable[[Record], None] | None = None)
         if on_record:
             on_record(record)
     return report
+
+
+# -- battles and votes -------------------------------------------------------
+
+
+class ArenaError(Exception):
+    """A refused request, with the message and HTTP status to show."""
+
+    def __init__(self, message: str, status: int = 400) -> None:
+        super().__init__(message)
+        self.message = message
+        self.status = status
+
+
+def annotator_for(*, session: SessionBase, user: Any) -> Annotator:
+    """The annotator behind a request: the signed-in user's, else the session's."""
+    if user is not None and user.is_authenticated:
+        annotator, _ = Annotator.objects.get_or_create(user=user)
+        session[SESSION_KEY] = annotator.public_id
+        return annotator
+    public_id = session.get(SESSION_KEY)
+    if public_id:
+        annotator = Annotator.objects.filter(public_id=public_id).first()
+        if annotator is not None:
+            return annotator
+    annotator = Annotator.objects.create()
+    session[SESSION_KEY] = annotator.public_id
+    return annotator
+
+
+def _check_rate(*, annotator: Annotator, ip: str | None) -> None:
+    since = timezone.now() - timedelta(hours=1)
+    recent = Battle.objects.filter(created_at__gte=since)
+    # Battles are cheap to ask for but not free: allow a few skips per vote.
+    if recent.filter(annotator=annotator).count() >= 3 * settings.ARENA_VOTES_PER_HOUR:
+        raise ArenaError("Too many pairs requested in the last hour: please slow down.", 429)
+    if ip and recent.filter(ip_address=ip).count() >= 3 * settings.ARENA_VOTES_PER_HOUR_PER_IP:
+        raise ArenaError("Too many pairs requested from this network in the last hour.", 429)
+
+
+def battle_create(*, annotator: Annotator, ip: str | None = None, rng: random.Random | None = None) -> Battle:
+    """Choose a pair for this annotator, store the battle, randomise the sides."""
+    from arena import selectors
+
+    _check_rate(annotator=annotator, ip=ip)
+    rng = rng or random.SystemRandom()
+    gold = settings.ARENA_GOLD_RATE > 0 and rng.random() < settings.ARENA_GOLD_RATE
+    choice = selectors.gold_choice(annotator=annotator, rng=rng) if gold else None
+    if choice is None:
+        choice = selectors.pair_choice(annotator=annotator, strategy=settings.ARENA_SAMPLER, rng=rng)
+    if choice is None:
+        raise ArenaError("No pairs are ready yet: assets are still rendering, or you have seen them all.", 503)
+    first, second = choice.assets
+    if rng.random() < 0.5:
+        first, second = second, first
+    answer = ""
+    if choice.gold_answer:
+        answer = "a" if first.is_reference else "b"
+    return Battle.objects.create(
+        prompt=first.prompt,
+        asset_a=first,
+        asset_b=second,
+        annotator=annotator,
+        strategy=choice.strategy,
+        is_gold=bool(choice.gold_answer),
+        gold_answer=answer,
+        ip_address=ip,
+    )
+
+
+def battle_token(*, battle: Battle) -> str:
+    return signing.dumps({"b": battle.public_id, "n": battle.annotator.public_id}, salt=TOKEN_SALT, compress=True)
+
+
+def battle_from_token(*, token: str, annotator: Annotator) -> Battle:
+    try:
+        data = signing.loads(token, salt=TOKEN_SALT, max_age=settings.ARENA_BATTLE_TOKEN_MAX_AGE)
+    except signing.SignatureExpired:
+        raise ArenaError("This pair has expired: please vote on a new one.", 410) from None
+    except signing.BadSignature:
+        raise ArenaError("This battle token is not valid.", 400) from None
+    if not isinstance(data, dict) or data.get("n") != annotator.public_id:
+        raise ArenaError("This pair was served to someone else.", 403)
+    battle = Battle.objects.filter(public_id=data.get("b")).first()
+    if battle is None:
+        raise ArenaError("This battle no longer exists.", 404)
+    return battle
+
+
+def _check_vote_rate(*, annotator: Annotator, ip: str | None) -> None:
+    since = timezone.now() - timedelta(hours=1)
+    recent = Vote.objects.filter(created_at__gte=since)
+    if recent.filter(annotator=annotator).count() >= settings.ARENA_VOTES_PER_HOUR:
+        raise ArenaError("You have reached the hourly vote limit: thank you, please come back later.", 429)
+    if ip and recent.filter(battle__ip_address=ip).count() >= settings.ARENA_VOTES_PER_HOUR_PER_IP:
+        raise ArenaError("Too many votes from this network in the last hour.", 429)
+
+
+def vote_record(
+    *,
+    token: str,
+    annotator: Annotator,
+    winner: str,
+    interacted_a: bool = False,
+    interacted_b: bool = False,
+    ip: str | None = None,
+) -> Vote:
+    """Record the one vote a battle takes; refuse anything else with a clear message."""
+    if winner not in Winner.values:
+        raise ArenaError(f"Unknown choice {winner!r}: expected one of {', '.join(Winner.values)}.")
+    battle = battle_from_token(token=token, annotator=annotator)
+    _check_vote_rate(annotator=annotator, ip=ip)
+    with transaction.atomic():
+        # Lock the battle: of two concurrent votes on it, the second sees the first.
+        battle = Battle.objects.select_for_update().select_related("asset_a", "asset_b").get(id=battle.id)
+        if battle.revealed_at is not None or Vote.objects.filter(battle=battle).exists():
+            raise ArenaError("This pair has already been voted on.", 409)
+        now = timezone.now()
+        seconds = (now - battle.created_at).total_seconds()
+        flag_reason = ""
+        if seconds < settings.ARENA_MIN_VOTE_SECONDS:
+            flag_reason = f"voted after {seconds:.1f} s, under the {settings.ARENA_MIN_VOTE_SECONDS:g} s minimum"
+        elif annotator.flagged:
+            flag_reason = f"annotator flagged: {annotator.flag_reason}"
+        vote = Vote.objects.create(
+            battle=battle,
+            winner=winner,
+            prompt_id=battle.prompt_id,
+            generator_a_id=battle.asset_a.generator_id,
+            generator_b_id=battle.asset_b.generator_id,
+            is_gold=battle.is_gold,
+            annotator=annotator,
+            seconds_to_vote=seconds,
+            interacted_a=interacted_a,
+            interacted_b=interacted_b,
+            flagged=bool(flag_reason) or battle.is_gold,
+            flag_reason=flag_reason or ("gold pair" if battle.is_gold else ""),
+        )
+        battle.revealed_at = now
+        battle.save(update_fields=["revealed_at"])
+        if battle.is_gold:
+            _gold_check(annotator=annotator)
+        transaction.on_commit(_after_vote)
+    return vote
+
+
+GOLD_MIN_ANSWERS = 3
+GOLD_MIN_ACCURACY = 0.5
+
+
+def _gold_check(*, annotator: Annotator) -> None:
+    """Flag an annotator who keeps failing pairs whose right answer is known."""
+    answers = list(Vote.objects.filter(annotator=annotator, is_gold=True).values_list("winner", "battle__gold_answer"))
+    if len(answers) < GOLD_MIN_ANSWERS:
+        return
+    accuracy = sum(w == a for w, a in answers) / len(answers)
+    if accuracy < GOLD_MIN_ACCURACY:
+        annotator_flag(annotator=annotator, reason=f"failed gold pairs ({accuracy:.0%} right of {len(answers)})")
+
+
+def annotator_flag(*, annotator: Annotator, reason: str) -> None:
+    Annotator.objects.filter(id=annotator.id).update(flagged=True, flag_reason=reason)
+    Vote.objects.filter(annotator=annotator, flagged=False).update(flagged=True, flag_reason=f"annotator: {reason}")
+    annotator.flagged, annotator.flag_reason = True, reason
+
+
+def annotator_reinstate(*, annotator: Annotator) -> None:
+    """Undo an annotator flag; votes flagged for other reasons stay flagged."""
+    Annotator.objects.filter(id=annotator.id).update(flagged=False, flag_reason="")
+    Vote.objects.filter(annotator=annotator, flag_reason__startswith="annotator:").update(flagged=False, flag_reason="")
+
+
+AFTER_VOTE_HOOKS: list[Callable[[], None]] = []
+
+
+def _after_vote() -> None:
+    for hook in AFTER_VOTE_HOOKS:
+        hook()

@@ -1,3 +1,16 @@
 from __future__ import annotations
 
-urlpatterns: list = []
+from django.urls import path
+
+from arena import views
+
+app_name = "arena"
+urlpatterns = [
+    path("", views.vote_page, name="vote"),
+    path("me/", views.me, name="me"),
+    path("api/battles/", views.api_battle, name="api-battle"),
+    path("api/vote/", views.api_vote, name="api-vote"),
+    path("api/stats/", views.api_stats, name="api-stats"),
+    path("b/<str:battle_id>/<str:side>.glb", views.battle_file, name="battle-glb"),
+    path("b/<str:battle_id>/<str:side>/<int:view>.png", views.battle_file, name="battle-view"),
+]

@@ -1,0 +1,98 @@
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from django.conf import settings
+from django.core.files.storage import default_storage
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import render
+from django.views.decorators.http import require_GET, require_POST
+
+from arena import selectors, services
+from arena.models import Battle
+from arena.services import ArenaError
+
+
+def _client_ip(request: HttpRequest) -> str | None:
+    return request.META.get("REMOTE_ADDR")
+
+
+def _annotator(request: HttpRequest) -> Any:
+    return services.annotator_for(session=request.session, user=request.user)
+
+
+def _json_body(request: HttpRequest) -> dict[str, Any]:
+    try:
+        body = json.loads(request.body or b"{}")
+    except (json.JSONDecodeError, UnicodeDecodeError):
+        raise ArenaError("The request body must be JSON.") from None
+    if not isinstance(body, dict):
+        raise ArenaError("The request body must be a JSON object.")
+    return body
+
+
+def _error(exc: ArenaError) -> JsonResponse:
+    return JsonResponse({"error": exc.message}, status=exc.status)
+
+
+@require_GET
+def vote_page(request: HttpRequest) -> HttpResponse:
+    _annotator(request)
+    context = {"auto_advance_default": False, "min_vote_seconds": settings.ARENA_MIN_VOTE_SECONDS}
+    return render(request, "arena/vote.html", context)
+
+
+@require_POST
+def api_battle(request: HttpRequest) -> JsonResponse:
+    try:
+        battle = services.battle_create(annotator=_annotator(request), ip=_client_ip(request))
+    except ArenaError as exc:
+        return _error(exc)
+    return JsonResponse(selectors.battle_payload(battle, token=services.battle_token(battle=battle)))
+
+
+@require_POST
+def api_vote(request: HttpRequest) -> JsonResponse:
+    try:
+        body = _json_body(request)
+        vote = services.vote_record(
+            token=str(body.get("token", "")),
+            annotator=_annotator(request),
+            winner=str(body.get("winner", "")),
+            interacted_a=bool(body.get("interacted_a")),
+            interacted_b=bool(body.get("interacted_b")),
+            ip=_client_ip(request),
+        )
+    except ArenaError as exc:
+        return _error(exc)
+    return JsonResponse(selectors.reveal_payload(vote))
+
+
+@require_GET
+def battle_file(request: HttpRequest, battle_id: str, side: str, view: int | None = None) -> FileResponse:
+    """A battle's GLB or clay render, addressed by battle and side so nothing names the asset."""
+    battle = Battle.objects.select_related("asset_a", "asset_b").filter(public_id=battle_id).first()
+    if battle is None or side not in ("a", "b") or battle.annotator_id != _annotator(request).id:
+        raise Http404("No such battle")
+    asset = battle.asset_a if side == "a" else battle.asset_b
+    if view is None:
+        name, content_type = asset.glb.name, "model/gltf-binary"
+    else:
+        name, content_type = (asset.views[view] if view < len(asset.views) else ""), "image/png"
+    if not name:
+        raise Http404("No such file")
+    response = FileResponse(default_storage.open(name), content_type=content_type)
+    response["Cache-Control"] = "private, max-age=3600"
+    return response
+
+
+@require_GET
+def api_stats(request: HttpRequest) -> JsonResponse:
+    return JsonResponse({"votes_today": selectors.votes_today()})
+
+
+@require_GET
+def me(request: HttpRequest) -> HttpResponse:
+    annotator = _annotator(request)
+    return render(request, "arena/me.html", {"annotator": annotator, "summary": selectors.annotator_summary(annotator)})

@@ -1,0 +1,142 @@
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from django.core import signing
+
+from arena.models import Annotator, Battle, Vote
+from arena.services import TOKEN_SALT, ArenaError, battle_create, battle_token, vote_record
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _no_minimum_time(settings):
+    settings.ARENA_MIN_VOTE_SECONDS = 0
+
+
+@pytest.fixture
+def battle(cast, annotator) -> Battle:
+    return battle_create(annotator=annotator)
+
+
+def vote(battle: Battle, annotator: Annotator, winner: str = "a", token: str | None = None) -> Vote:
+    return vote_record(token=token or battle_token(battle=battle), annotator=annotator, winner=winner)
+
+
+def test_it_records_a_vote_with_the_generators_of_each_side(battle, annotator):
+    recorded = vote(battle, annotator, "b")
+    assert recorded.generator_a_id == battle.asset_a.generator_id
+    assert recorded.generator_b_id == battle.asset_b.generator_id
+    assert recorded.winner == "b" and not recorded.flagged
+    battle.refresh_from_db()
+    assert battle.revealed_at is not None
+
+
+@pytest.mark.parametrize("winner", ["a", "b", "tie", "both_bad"])
+def test_it_accepts_the_four_choices(battle, annotator, winner):
+    assert vote(battle, annotator, winner).winner == winner
+
+
+def test_it_refuses_an_unknown_choice(battle, annotator):
+    with pytest.raises(ArenaError, match="Unknown choice"):
+        vote(battle, annotator, "c")
+    assert Vote.objects.count() == 0
+
+
+def test_it_refuses_a_second_vote(battle, annotator):
+    vote(battle, annotator, "a")
+    with pytest.raises(ArenaError, match="already been voted") as refused:
+        vote(battle, annotator, "b")
+    assert refused.value.status == 409
+    assert list(Vote.objects.values_list("winner", flat=True)) == ["a"]
+
+
+def test_it_refuses_a_vote_on_someone_elses_battle(battle):
+    with pytest.raises(ArenaError, match="someone else") as refused:
+        vote(battle, Annotator.objects.create())
+    assert refused.value.status == 403
+    assert Vote.objects.count() == 0
+
+
+def test_it_refuses_a_forged_token(battle, annotator):
+    forged = signing.dumps({"b": battle.public_id, "n": annotator.public_id}, key="not-the-secret", salt=TOKEN_SALT)
+    with pytest.raises(ArenaError, match="not valid"):
+        vote(battle, annotator, token=forged)
+    with pytest.raises(ArenaError, match="not valid"):
+        vote(battle, annotator, token=battle_token(battle=battle)[:-2] + "xx")
+    assert Vote.objects.count() == 0
+
+
+def test_it_refuses_an_expired_token(battle, annotator, settings):
+    token = battle_token(battle=battle)
+    settings.ARENA_BATTLE_TOKEN_MAX_AGE = -1
+    with pytest.raises(ArenaError, match="expired") as refused:
+        vote(battle, annotator, token=token)
+    assert refused.value.status == 410
+
+
+def test_it_refuses_a_vote_after_the_reveal(battle, annotator):
+    from django.utils import timezone
+
+    Battle.objects.filter(id=battle.id).update(revealed_at=timezone.now())
+    with pytest.raises(ArenaError, match="already been voted"):
+        vote(battle, annotator)
+    assert Vote.objects.count() == 0
+
+
+def test_it_keeps_but_does_not_count_a_vote_cast_too_fast(battle, annotator, settings):
+    settings.ARENA_MIN_VOTE_SECONDS = 60
+    recorded = vote(battle, annotator)
+    assert recorded.flagged and "minimum" in recorded.flag_reason
+
+
+def test_it_counts_a_vote_cast_after_the_minimum_time(battle, annotator, settings):
+    settings.ARENA_MIN_VOTE_SECONDS = 5
+    Battle.objects.filter(id=battle.id).update(created_at=battle.created_at - timedelta(seconds=10))
+    recorded = vote(battle, annotator)
+    assert not recorded.flagged and recorded.seconds_to_vote >= 10
+
+
+def test_it_enforces_the_hourly_vote_limit(cast, annotator, settings):
+    settings.ARENA_VOTES_PER_HOUR = 2
+    battles = [battle_create(annotator=annotator) for _ in range(3)]
+    vote(battles[0], annotator)
+    vote(battles[1], annotator)
+    with pytest.raises(ArenaError, match="hourly vote limit") as refused:
+        vote(battles[2], annotator)
+    assert refused.value.status == 429
+    assert Vote.objects.count() == 2
+
+
+def test_it_enforces_the_per_ip_limit_across_annotators(cast, settings):
+    settings.ARENA_VOTES_PER_HOUR_PER_IP = 1
+    first, second = Annotator.objects.create(), Annotator.objects.create()
+    b1 = battle_create(annotator=first, ip="10.1.2.3")
+    b2 = battle_create(annotator=second, ip="10.1.2.3")
+    vote_record(token=battle_token(battle=b1), annotator=first, winner="a", ip="10.1.2.3")
+    with pytest.raises(ArenaError, match="this network"):
+        vote_record(token=battle_token(battle=b2), annotator=second, winner="a", ip="10.1.2.3")
+
+
+def test_it_flags_an_annotator_who_fails_gold_pairs(cast, annotator, settings):
+    from tests.arena.conftest import make_asset
+
+    settings.ARENA_GOLD_RATE = 1.0
+    for prompt in cast.prompts:
+        make_asset(prompt, None, triangles=5000)
+    for _ in range(3):
+        battle = battle_create(annotator=annotator)
+        assert battle.is_gold
+        wrong = "b" if battle.gold_answer == "a" else "a"
+        vote(battle, annotator, wrong)
+    annotator.refresh_from_db()
+    assert annotator.flagged and "gold" in annotator.flag_reason
+
+
+def test_it_records_interaction_and_time(battle, annotator):
+    recorded = vote_record(
+        token=battle_token(battle=battle), annotator=annotator, winner="tie", interacted_a=True, interacted_b=False
+    )
+    assert recorded.interacted_a and not recorded.interacted_b and recorded.seconds_to_vote >= 0
