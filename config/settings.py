@@ -123,6 +123,12 @@ if REDIS_URL:
 else:
     CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
 
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+    if REDIS_URL
+    else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+}
+
 # Celery: used only when a broker is configured; otherwise render jobs run in an
 # in-process pool (see renderer/dispatch.py).
 CELERY_BROKER_URL = envstr("CELERY_BROKER_URL", REDIS_URL)
@@ -189,6 +195,12 @@ ARENA_GOLD_RATE = envfloat("ARENA_GOLD_RATE", 0.0)
 ARENA_SAMPLER = envstr("ARENA_SAMPLER", "active")
 ARENA_OUTLIER_P = envfloat("ARENA_OUTLIER_P", 0.001)
 ARENA_EXPORT_SALT = envstr("ARENA_EXPORT_SALT", SECRET_KEY[:16])
+
+# The leaderboard.
+LEADERBOARD_BOOTSTRAP = envint("LEADERBOARD_BOOTSTRAP", 1000)
+LEADERBOARD_SEED = envint("LEADERBOARD_SEED", 0)
+LEADERBOARD_MIN_VOTES = envint("LEADERBOARD_MIN_VOTES", 20)
+LEADERBOARD_DEBOUNCE_SECONDS = envfloat("LEADERBOARD_DEBOUNCE_SECONDS", 2.0)
 
 LOGGING = {
     "version": 1,

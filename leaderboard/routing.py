@@ -1,3 +1,7 @@
 from __future__ import annotations
 
-websocket_urlpatterns: list = []
+from django.urls import path
+
+from leaderboard.consumers import LeaderboardConsumer
+
+websocket_urlpatterns = [path("ws/leaderboard/", LeaderboardConsumer.as_asgi())]

@@ -1,0 +1,91 @@
+"""Computing leaderboard snapshots, debounced, and telling open pages."""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db import close_old_connections, transaction
+
+from arena.broadcast import group_send
+from leaderboard import selectors
+from leaderboard.models import Snapshot
+from leaderboard.rating import fit_leaderboard
+
+log = logging.getLogger(__name__)
+
+GROUP = "leaderboard"
+PENDING_KEY = "leaderboard:refresh-pending"
+
+
+def snapshot_compute(*, task: str = "", category: str = "") -> Snapshot | None:
+    """Fit one board and store it; None when it has no votes yet."""
+    battles, votes_hash = selectors.board_battles(task=task, category=category)
+    if len(battles) == 0:
+        return None
+    latest = selectors.latest_snapshot(task=task, category=category)
+    if latest is not None and latest.votes_hash == votes_hash:
+        return latest  # nothing changed: the cited version stays the current one
+    started = time.perf_counter()
+    board = fit_leaderboard(battles, bootstrap=settings.LEADERBOARD_BOOTSTRAP, seed=settings.LEADERBOARD_SEED)
+    executable = selectors.executability(task=task, category=category)
+    for row in board.rows:
+        row["executability"] = executable.get(row["model"])
+        row["provisional"] = row["battles"] < settings.LEADERBOARD_MIN_VOTES
+    return Snapshot.objects.create(
+        task=task,
+        category=category,
+        n_votes=len(battles),
+        votes_hash=votes_hash,
+        options={**board.settings, "mle_exists": board.mle_exists},
+        rows=board.rows,
+        models_order=list(board.models),
+        win_matrix=_nan_to_none(board.win_matrix.tolist()),
+        count_matrix=board.count_matrix.tolist(),
+        compute_seconds=time.perf_counter() - started,
+    )
+
+
+def _nan_to_none(matrix: list[list[float]]) -> list[list[float | None]]:
+    return [[None if value != value else value for value in row] for row in matrix]
+
+
+def snapshots_refresh() -> list[Snapshot]:
+    """Recompute every board and push the news to open leaderboard pages."""
+    cache.delete(PENDING_KEY)  # votes from now on schedule the next refresh
+    fresh = []
+    for task, category in selectors.board_scopes():
+        snapshot = snapshot_compute(task=task, category=category)
+        if snapshot is not None:
+            fresh.append(snapshot)
+    group_send(GROUP, {"type": "leaderboard.updated", "snapshots": [s.public_id for s in fresh]})
+    return fresh
+
+
+def refresh_request() -> None:
+    """Ask for a recompute soon; a burst of votes within the debounce window makes one."""
+    if not cache.add(PENDING_KEY, 1, timeout=int(settings.LEADERBOARD_DEBOUNCE_SECONDS) + 300):
+        return
+    delay = settings.LEADERBOARD_DEBOUNCE_SECONDS
+    if settings.CELERY_BROKER_URL:
+        from leaderboard.tasks import refresh_leaderboards
+
+        transaction.on_commit(lambda: refresh_leaderboards.apply_async(countdown=delay))
+    else:
+        timer = threading.Timer(delay, _refresh_in_thread)
+        timer.daemon = True
+        transaction.on_commit(timer.start)
+
+
+def _refresh_in_thread() -> None:
+    close_old_connections()
+    try:
+        snapshots_refresh()
+    except Exception:
+        cache.delete(PENDING_KEY)
+        log.exception("leaderboard refresh failed")
+    finally:
+        close_old_connections()
