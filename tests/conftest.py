@@ -59,3 +59,12 @@ def redis_url() -> str:
 def media_root(tmp_path: Path, settings) -> Path:  # type: ignore[no-untyped-def]
     settings.MEDIA_ROOT = tmp_path / "media"
     return settings.MEDIA_ROOT
+
+
+@pytest.fixture(autouse=True)
+def _quiet_background_work(settings) -> None:  # type: ignore[no-untyped-def]
+    """No stray leaderboard refresh from one test may land in another's database."""
+    from django.core.cache import cache
+
+    cache.clear()
+    settings.LEADERBOARD_DEBOUNCE_SECONDS = 3600
