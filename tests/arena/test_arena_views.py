@@ -23,7 +23,7 @@ def post(client: Client, url: str, body: dict) -> tuple[int, dict]:
 def names() -> list[bytes]:
     result = []
     for generator in Generator.objects.all():
-        result += [generator.name.encode(), generator.provider.encode(), str(generator.id).encode() + b'"']
+        result += [generator.name.encode(), generator.provider.encode()]
     return result
 
 
@@ -49,6 +49,7 @@ def test_nothing_served_before_the_vote_names_a_generator(client, cast):
         headers = str(response.headers).encode()
         for secret in names():
             assert secret not in body and secret not in headers, f"{secret!r} leaked in {response}"
+    assert "generator" not in json.dumps(battle).lower()
     # The battle JSON addresses files by battle and side only.
     assert all(f"/arena/b/{battle['a']['glb'].split('/')[3]}/" in battle[s]["glb"] for s in ("a", "b"))
 
