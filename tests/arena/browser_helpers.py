@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import io
 import math
+import time
 from pathlib import Path
 
 import numpy as np
@@ -37,26 +38,21 @@ NO_WEBGL_SCRIPT = """
 })();
 """
 
-# The share of a canvas's pixels that the model covers (the stage's canvas is
-# transparent where there is no model), and a coarse picture of where they are.
+# The share of a canvas's pixels that the model covers: the stage's canvas is
+# transparent wherever there is no model.
 COVERAGE_SCRIPT = """
 (side) => {
   const source = document.querySelector(`#stage-${side} canvas`);
   if (!source || source.hidden || !source.width) return null;
-  const size = 64;
   const probe = document.createElement("canvas");
-  probe.width = probe.height = size;
+  probe.width = source.width;
+  probe.height = source.height;
   const context = probe.getContext("2d");
-  context.drawImage(source, 0, 0, size, size);
-  const data = context.getImageData(0, 0, size, size).data;
+  context.drawImage(source, 0, 0);
+  const data = context.getImageData(0, 0, probe.width, probe.height).data;
   let covered = 0;
-  const mask = [];
-  for (let i = 0; i < data.length; i += 4) {
-    const on = data[i + 3] > 128;
-    covered += on;
-    mask.push(on ? 1 : 0);
-  }
-  return { fraction: covered / (size * size), mask };
+  for (let i = 3; i < data.length; i += 4) covered += data[i] > 32;
+  return covered / (probe.width * probe.height);
 }
 """
 
@@ -143,7 +139,7 @@ def wait_drawn(page, timeout: float = 30_000) -> None:  # type: ignore[no-untype
     page.evaluate("() => new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(done)))")
 
 
-def coverage(page, side: str) -> dict | None:  # type: ignore[no-untyped-def]
+def coverage(page, side: str) -> float | None:  # type: ignore[no-untyped-def]
     return page.evaluate(COVERAGE_SCRIPT, side)
 
 
@@ -151,17 +147,20 @@ def camera(page, side: str) -> dict:  # type: ignore[no-untyped-def]
     return page.evaluate("(side) => arenaState.viewers[side].cameraState()", side)
 
 
-def settle(page) -> None:  # type: ignore[no-untyped-def]
+def settle(page, timeout: float = 10.0) -> None:  # type: ignore[no-untyped-def]
     """Wait until both cameras stop moving (the orbit has some inertia)."""
-    page.wait_for_function(
-        """() => new Promise((done) => {
-             const snap = () => JSON.stringify(arenaState.cameras());
-             const first = snap();
-             setTimeout(() => done(snap() === first), 250);
-           })""",
-        timeout=10_000,
-        polling=300,
-    )
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        still = page.evaluate(
+            """() => new Promise((done) => {
+                 const snap = () => JSON.stringify(arenaState.cameras());
+                 const first = snap();
+                 setTimeout(() => done(snap() === first), 300);
+               })"""
+        )
+        if still:
+            return
+    raise AssertionError("the cameras kept moving")
 
 
 def drag(page, side: str, dx: float, dy: float = 0.0) -> None:  # type: ignore[no-untyped-def]

@@ -1,0 +1,241 @@
+"""Model-level aggregation of per-asset metrics, and the metric catalogue.
+
+A model's assets either executed (and have a metric value) or failed (no
+value: the script raised, timed out, built no mesh, or the metric is
+undefined for the asset). Two model-level summaries follow the reference
+benchmark:
+
+- the *conditional mean* over the assets that have a value;
+- the *penalised mean* over all assets, where each failure counts as the
+  worst value observed: for a lower-is-better metric the largest observed
+  value times the metric's penalty factor (1.5 for Chamfer distance), for a
+  higher-is-better metric the smallest observed value.
+
+"Observed" should mean observed over the whole benchmark (every model, same
+task), so that models are penalised on one scale: compute it with
+:func:`worst_observed` and pass it in. Without it, the model's own worst
+value is used.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+
+@dataclass(frozen=True)
+class MetricInfo:
+    """How to read and aggregate one metric.
+
+    Attributes
+    ----------
+    name : str
+        Key used in stored results and JSON output.
+    label : str
+        Short human label.
+    higher_is_better : bool
+        Direction of the metric.
+    unit : str
+        Unit or range, for display.
+    description : str
+        One or two sentences for the correlation page.
+    failure_penalty_factor : float
+        For a lower-is-better metric, failures count as this times the worst
+        observed value; ignored when higher is better (failures count as the
+        minimum observed).
+    """
+
+    name: str
+    label: str
+    higher_is_better: bool
+    unit: str
+    description: str
+    failure_penalty_factor: float = 1.0
+
+
+_CATALOGUE = (
+    MetricInfo(
+        "executability",
+        "Executability",
+        True,
+        "fraction",
+        "Share of a model's scripts that ran and produced a mesh. Computed from execution statuses, not from shapes.",
+    ),
+    MetricInfo(
+        "chamfer",
+        "Chamfer distance (no rotation)",
+        False,
+        "squared distance, unit-sphere frame",
+        "Mean squared nearest-neighbour distance both ways (summed) between 8192 "
+        "surface samples of the asset and of the reference, each centred and "
+        "scaled into the unit sphere.",
+        1.5,
+    ),
+    MetricInfo(
+        "chamfer_yaw_min",
+        "Chamfer distance (best yaw)",
+        False,
+        "squared distance, unit-sphere frame",
+        "Chamfer distance minimised over yaw rotations of 0, 90, 180 and 270 "
+        "degrees of the asset about the vertical axis, as in the reference "
+        "benchmark. Failures count as 1.5x the worst observed value.",
+        1.5,
+    ),
+    MetricInfo(
+        "fscore",
+        "F-score",
+        True,
+        "0-1",
+        "Harmonic mean of precision and recall of surface samples matched within "
+        "0.05 in the unit-sphere frame, at the best yaw.",
+    ),
+    MetricInfo(
+        "normal_consistency",
+        "Normal consistency",
+        True,
+        "0-1",
+        "Mean absolute cosine between the face normals of nearest surface samples, both ways, at the best yaw.",
+    ),
+    MetricInfo(
+        "silhouette_iou",
+        "Silhouette IoU",
+        True,
+        "0-1",
+        "Intersection over union of the asset's and the reference's silhouettes "
+        "in clay renders from the same four cameras, averaged over views.",
+    ),
+    MetricInfo(
+        "ssim",
+        "SSIM",
+        True,
+        "-1-1",
+        "Structural similarity of the grey clay renders of the asset and the "
+        "reference from the same four cameras, averaged over views.",
+    ),
+    MetricInfo(
+        "siglip_render_paired",
+        "SigLIP render similarity (paired views)",
+        True,
+        "cosine",
+        "Cosine between SigLIP image embeddings of the asset's and the "
+        "reference's renders from the same camera, averaged over views.",
+    ),
+    MetricInfo(
+        "siglip_render_best",
+        "SigLIP render similarity (best assignment)",
+        True,
+        "cosine",
+        "As the paired SigLIP similarity, with views matched one-to-one by the "
+        "assignment that maximises the total cosine.",
+    ),
+    MetricInfo(
+        "dino_render_paired",
+        "DINO render similarity (paired views)",
+        True,
+        "cosine",
+        "Cosine between DINO image embeddings of the asset's and the reference's "
+        "renders from the same camera, averaged over views.",
+    ),
+    MetricInfo(
+        "dino_render_best",
+        "DINO render similarity (best assignment)",
+        True,
+        "cosine",
+        "As the paired DINO similarity, with views matched one-to-one by the "
+        "assignment that maximises the total cosine.",
+    ),
+    MetricInfo(
+        "siglip_text_render",
+        "SigLIP text-render similarity",
+        True,
+        "cosine",
+        "Cosine between the SigLIP embedding of the prompt text and of each render of the asset, averaged over views.",
+    ),
+)
+
+METRICS: Mapping[str, MetricInfo] = {metric.name: metric for metric in _CATALOGUE}
+
+
+def _observed(values: Iterable[float | None]) -> np.ndarray:
+    return np.array([v for v in values if v is not None and np.isfinite(v)], dtype=np.float64)
+
+
+def conditional_mean(values: Sequence[float | None]) -> float | None:
+    """Return the mean over assets that have a value (failures are skipped).
+
+    Parameters
+    ----------
+    values : sequence of float or None
+        One entry per asset; ``None`` (or NaN) for a failure.
+
+    Returns
+    -------
+    float or None
+        ``None`` when no asset has a value.
+    """
+    observed = _observed(values)
+    return float(observed.mean()) if observed.size else None
+
+
+def worst_observed(values: Iterable[float | None], *, higher_is_better: bool) -> float | None:
+    """Return the worst value among those observed, or ``None`` if there are none.
+
+    Parameters
+    ----------
+    values : iterable of float or None
+        Values from every model of a benchmark, ``None`` for failures.
+    higher_is_better : bool
+        Direction of the metric: the worst is the minimum if true, else the
+        maximum.
+    """
+    observed = _observed(values)
+    if not observed.size:
+        return None
+    return float(observed.min() if higher_is_better else observed.max())
+
+
+def failure_value(metric: MetricInfo, worst: float) -> float:
+    """Return the value a failed asset counts as, given the worst observed."""
+    if metric.higher_is_better:
+        return worst
+    return metric.failure_penalty_factor * worst
+
+
+def penalised_mean(values: Sequence[float | None], metric: MetricInfo, *, worst: float | None = None) -> float | None:
+    """Return the mean over all assets, failures counting as the worst value.
+
+    Parameters
+    ----------
+    values : sequence of float or None
+        One entry per asset of the model; ``None`` (or NaN) for a failure.
+    metric : MetricInfo
+        The metric's direction and penalty factor.
+    worst : float, optional
+        Worst value observed over the benchmark (see :func:`worst_observed`);
+        defaults to the worst of ``values``.
+
+    Returns
+    -------
+    float or None
+        ``None`` when there are no assets, or when every asset failed and no
+        ``worst`` was given.
+    """
+    if not values:
+        return None
+    observed = _observed(values)
+    if worst is None:
+        worst = worst_observed(observed, higher_is_better=metric.higher_is_better)
+        if worst is None:
+            return None
+    failures = len(values) - observed.size
+    total = float(observed.sum()) + failures * failure_value(metric, worst)
+    return total / len(values)
+
+
+def executability(executed: Sequence[bool]) -> float | None:
+    """Return the fraction of assets whose script ran and produced a mesh."""
+    if not executed:
+        return None
+    return sum(1 for ok in executed if ok) / len(executed)

@@ -1,0 +1,408 @@
+// The vote page: ask for a pair, show both assets, send the vote, reveal the names.
+import { ModelViewer, linkViewers } from "./viewer.js";
+import { liveSocket } from "./live.js";
+
+const root = document.getElementById("arena");
+const byId = (id) => document.getElementById(id);
+const SIDES = ["a", "b"];
+const AUTO_ADVANCE_KEY = "arena.autoAdvance";
+const AUTO_ADVANCE_MS = 2000;
+const TASK_LABELS = { "text-to-3d": "Text to 3D", "image-to-3d": "Image to 3D" };
+const WINNER_TEXT = { a: "A is better", b: "B is better", tie: "Tie", both_bad: "Both are bad" };
+const KEYS = { a: "a", 1: "a", b: "b", 2: "b", t: "tie", 3: "tie", x: "both_bad", 4: "both_bad" };
+const numberFormat = new Intl.NumberFormat();
+
+const viewers = {
+  a: new ModelViewer(byId("stage-a"), { label: "Model A" }),
+  b: new ModelViewer(byId("stage-b"), { label: "Model B" }),
+};
+const link = linkViewers(viewers.a, viewers.b, { enabled: true });
+
+// Read by the browser tests; nothing in it names a generator before the vote.
+const state = {
+  phase: "loading", // loading | ready | voted | error
+  busy: false,
+  loaded: { a: false, b: false },
+  showing: { a: "", b: "" },
+  linked: true,
+  mode: "clay",
+  pairs: 0,
+  battle: null,
+  result: null,
+  error: "",
+  viewers,
+  cameras: () => ({ a: viewers.a.cameraState(), b: viewers.b.cameraState() }),
+};
+window.arenaState = state;
+
+// Votes cast sooner than this after a pair was served are kept but not counted,
+// so the buttons wait that long (plus a little for the trip to the server).
+const MIN_VOTE_MS = Math.max(0, parseFloat(root.dataset.minVoteSeconds) || 0) * 1000;
+const MIN_VOTE_MARGIN_MS = MIN_VOTE_MS ? 250 : 0;
+
+let pairSeq = 0;
+let advanceTimer = 0;
+
+// ---- server ----------------------------------------------------------------
+
+function csrfToken() {
+  if (root.dataset.csrf) return root.dataset.csrf;
+  const match = document.cookie.match(/(?:^|;\s*)csrftoken=([^;]+)/);
+  return match ? decodeURIComponent(match[1]) : "";
+}
+
+async function post(url, body) {
+  let response;
+  try {
+    response = await fetch(url, {
+      method: "POST",
+      credentials: "same-origin",
+      headers: { "Content-Type": "application/json", Accept: "application/json", "X-CSRFToken": csrfToken() },
+      body: JSON.stringify(body),
+    });
+  } catch {
+    throw new Error("The server could not be reached. Check your connection and try again.");
+  }
+  let data = null;
+  try {
+    data = await response.json();
+  } catch {
+    data = null;
+  }
+  if (!response.ok || !data) {
+    throw new Error((data && data.error) || `The server answered with an error (${response.status}).`);
+  }
+  return data;
+}
+
+// ---- page state ------------------------------------------------------------
+
+function setPhase(phase) {
+  state.phase = phase;
+  root.dataset.phase = phase;
+  updateControls();
+}
+
+function updateControls() {
+  const canVote = state.phase === "ready" && !state.busy;
+  for (const button of document.querySelectorAll(".vote")) button.disabled = !canVote;
+  byId("vote-bar").setAttribute("aria-busy", state.busy ? "true" : "false");
+  byId("skip-button").hidden = state.phase === "voted";
+  byId("skip-button").disabled = state.busy;
+  byId("next-button").hidden = state.phase !== "voted";
+}
+
+function say(text, tone = "") {
+  const status = byId("status");
+  status.textContent = text;
+  status.dataset.tone = tone;
+}
+
+function setVotesToday(count) {
+  if (typeof count !== "number") return;
+  const node = byId("votes-today");
+  byId("votes-today-unit").textContent = count === 1 ? "vote today" : "votes today";
+  if (node.textContent !== numberFormat.format(count)) {
+    node.textContent = numberFormat.format(count);
+    node.parentElement.classList.remove("bump");
+    void node.parentElement.offsetWidth;
+    node.parentElement.classList.add("bump");
+  }
+}
+
+function showError(message) {
+  state.error = message || "";
+  byId("arena-error").hidden = !message;
+  byId("arena-error-text").textContent = message || "";
+}
+
+// ---- a pair ----------------------------------------------------------------
+
+function showPrompt(prompt) {
+  const image = byId("prompt-image");
+  const isImage = Boolean(prompt && prompt.image);
+  byId("prompt-card").classList.toggle("has-image", isImage);
+  image.hidden = !isImage;
+  if (isImage) image.src = prompt.image;
+  else image.removeAttribute("src");
+  byId("prompt-task").textContent = prompt ? TASK_LABELS[prompt.task] || prompt.task : "";
+  const category = byId("prompt-category");
+  category.textContent = (prompt && prompt.category) || "";
+  category.hidden = !category.textContent;
+  const text = byId("prompt-text");
+  if (prompt) {
+    text.textContent = prompt.text || "";
+  } else {
+    text.innerHTML = '<span class="skeleton-line"></span><span class="skeleton-line short"></span>';
+  }
+  byId("prompt-heading").textContent = isImage
+    ? "Which 3D model matches the reference image better?"
+    : "Which 3D model fits the prompt better?";
+}
+
+function showStats(side, info) {
+  const node = byId(`stats-${side}`);
+  if (!info) {
+    node.textContent = "";
+    return;
+  }
+  const viewer = viewers[side];
+  const triangles = typeof info.triangles === "number" ? info.triangles : viewer.triangles;
+  const parts = [`${numberFormat.format(triangles)} triangle${triangles === 1 ? "" : "s"}`];
+  if (viewer.lineSegments) parts.push(`${numberFormat.format(viewer.lineSegments)} edges`);
+  node.textContent = parts.join(" · ");
+}
+
+function clearReveal() {
+  for (const side of SIDES) {
+    const box = byId(`reveal-${side}`);
+    box.hidden = true;
+    box.replaceChildren();
+    byId(`side-${side}`).classList.remove("is-winner", "is-loser", "is-tie", "is-bad");
+  }
+}
+
+async function nextPair() {
+  clearTimeout(advanceTimer);
+  byId("next-button").classList.remove("counting");
+  const seq = ++pairSeq;
+  state.battle = null;
+  state.result = null;
+  state.busy = false;
+  state.loaded = { a: false, b: false };
+  state.showing = { a: "", b: "" };
+  clearReveal();
+  showError("");
+  showPrompt(null);
+  for (const side of SIDES) {
+    showStats(side, null);
+    viewers[side].clear();
+    viewers[side].setLoading(true, "Finding a pair…");
+  }
+  setPhase("loading");
+  say("Loading a new pair…");
+
+  let battle;
+  try {
+    battle = await post(root.dataset.battlesUrl, {});
+  } catch (error) {
+    if (seq !== pairSeq) return;
+    for (const side of SIDES) viewers[side].setLoading(false);
+    showError(error.message);
+    say("");
+    setPhase("error");
+    return;
+  }
+  if (seq !== pairSeq) return;
+  const servedAt = performance.now();
+  state.battle = battle;
+  state.pairs += 1;
+  showPrompt(battle.prompt);
+  setVotesToday(battle.votes_today);
+  say("Loading the two models…");
+  await Promise.all(SIDES.map((side) => loadSide(side, battle[side], seq)));
+  if (seq !== pairSeq) return;
+  link.refresh();
+  const wait = servedAt + MIN_VOTE_MS + MIN_VOTE_MARGIN_MS - performance.now();
+  if (wait > 0) {
+    say("Take a moment to look at both models…");
+    await new Promise((resolve) => setTimeout(resolve, wait));
+    if (seq !== pairSeq) return;
+  }
+  setPhase("ready");
+  const shown = SIDES.map((side) => state.showing[side]);
+  say(
+    shown.includes("views")
+      ? "Showing the clay renders. Pick the better model."
+      : "Both models are ready. Drag to turn them, scroll to zoom, then vote.",
+  );
+}
+
+async function loadSide(side, asset, seq) {
+  const viewer = viewers[side];
+  let showing = "failed";
+  try {
+    showing = await viewer.load(asset.glb, asset.views || []);
+  } catch {
+    showing = "failed";
+  }
+  if (seq !== pairSeq || showing === "stale") return;
+  state.showing[side] = showing;
+  state.loaded[side] = true;
+  showStats(side, asset);
+}
+
+// ---- voting ----------------------------------------------------------------
+
+async function vote(winner) {
+  if (state.phase !== "ready" || state.busy || !state.battle) return;
+  state.busy = true;
+  updateControls();
+  const button = document.querySelector(`.vote[data-winner="${winner}"]`);
+  button.classList.add("is-sending");
+  say("Sending your vote…");
+  const seq = pairSeq;
+  try {
+    const result = await post(root.dataset.voteUrl, {
+      token: state.battle.token,
+      winner,
+      interacted_a: viewers.a.interacted,
+      interacted_b: viewers.b.interacted,
+    });
+    if (seq !== pairSeq) return;
+    state.result = { ...result, winner };
+    state.busy = false;
+    setVotesToday(result.votes_today);
+    reveal(result, winner);
+    setPhase("voted");
+    byId("next-button").focus({ preventScroll: true });
+    if (byId("auto-advance").checked) startAutoAdvance();
+  } catch (error) {
+    if (seq !== pairSeq) return;
+    state.busy = false;
+    updateControls();
+    say(`${error.message} You can skip to a new pair.`, "error");
+  } finally {
+    button.classList.remove("is-sending");
+  }
+}
+
+function reveal(result, winner) {
+  const names = [];
+  for (const side of SIDES) {
+    const info = (result.reveal && result.reveal[side]) || {};
+    const box = byId(`reveal-${side}`);
+    const label = document.createElement("span");
+    label.className = "reveal-label";
+    label.textContent = `Model ${side.toUpperCase()} was`;
+    const name = document.createElement(info.url ? "a" : "strong");
+    name.className = "reveal-name";
+    name.textContent = info.name || "unknown";
+    if (info.url) name.href = info.url;
+    box.replaceChildren(label, name);
+    const verdict = verdictFor(side, winner);
+    if (verdict) {
+      const tag = document.createElement("span");
+      tag.className = "verdict";
+      tag.textContent = verdict;
+      box.append(tag);
+    }
+    box.hidden = false;
+    const figure = byId(`side-${side}`);
+    if (winner === side) figure.classList.add("is-winner");
+    else if (winner === "a" || winner === "b") figure.classList.add("is-loser");
+    else figure.classList.add(winner === "tie" ? "is-tie" : "is-bad");
+    names.push(`Model ${side.toUpperCase()} was ${info.name || "unknown"}`);
+  }
+  let text = `You voted “${WINNER_TEXT[winner]}”. ${names.join("; ")}.`;
+  if (result.counted === false) text += ` ${result.note || "This vote was kept but not counted."}`;
+  say(text, result.counted === false ? "warn" : "ok");
+}
+
+function verdictFor(side, winner) {
+  if (winner === side) return "your pick";
+  if (winner === "tie") return "tie";
+  if (winner === "both_bad") return "both bad";
+  return "";
+}
+
+function startAutoAdvance() {
+  clearTimeout(advanceTimer);
+  const next = byId("next-button");
+  next.style.setProperty("--advance-ms", `${AUTO_ADVANCE_MS}ms`);
+  next.classList.remove("counting");
+  void next.offsetWidth;
+  next.classList.add("counting");
+  advanceTimer = setTimeout(() => {
+    if (state.phase === "voted") nextPair();
+  }, AUTO_ADVANCE_MS);
+}
+
+function stopAutoAdvance() {
+  clearTimeout(advanceTimer);
+  byId("next-button").classList.remove("counting");
+}
+
+// ---- controls --------------------------------------------------------------
+
+function setupToolbar() {
+  for (const button of document.querySelectorAll(".seg[data-mode]")) {
+    button.addEventListener("click", () => {
+      state.mode = button.dataset.mode;
+      for (const other of document.querySelectorAll(".seg[data-mode]")) {
+        other.setAttribute("aria-pressed", other === button ? "true" : "false");
+      }
+      for (const side of SIDES) viewers[side].setMode(state.mode);
+    });
+  }
+  const turntable = byId("turntable-button");
+  turntable.addEventListener("click", () => {
+    const on = turntable.getAttribute("aria-pressed") !== "true";
+    turntable.setAttribute("aria-pressed", String(on));
+    link.setAutoRotate(on);
+  });
+  const linkButton = byId("link-button");
+  linkButton.addEventListener("click", () => {
+    state.linked = !state.linked;
+    linkButton.setAttribute("aria-pressed", String(state.linked));
+    linkButton.querySelector(".tool-text").textContent = state.linked ? "Cameras linked" : "Cameras independent";
+    link.setEnabled(state.linked);
+  });
+  byId("reset-button").addEventListener("click", () => link.resetView());
+}
+
+function setupActions() {
+  for (const button of document.querySelectorAll(".vote")) {
+    button.addEventListener("click", () => vote(button.dataset.winner));
+  }
+  byId("next-button").addEventListener("click", () => nextPair());
+  byId("skip-button").addEventListener("click", () => {
+    if (!state.busy) nextPair();
+  });
+  byId("retry-button").addEventListener("click", () => nextPair());
+
+  const auto = byId("auto-advance");
+  const stored = localStorage.getItem(AUTO_ADVANCE_KEY);
+  auto.checked = stored === null ? root.dataset.autoAdvance === "1" : stored === "1";
+  auto.addEventListener("change", () => {
+    localStorage.setItem(AUTO_ADVANCE_KEY, auto.checked ? "1" : "0");
+    if (!auto.checked) stopAutoAdvance();
+    else if (state.phase === "voted") startAutoAdvance();
+  });
+
+  document.addEventListener("keydown", (event) => {
+    if (event.defaultPrevented || event.ctrlKey || event.metaKey || event.altKey || event.repeat) return;
+    const target = event.target;
+    // Letters typed into a field are text, not votes; a focused checkbox takes no letters.
+    const typing = "textarea, select, [contenteditable], input:not([type=checkbox]):not([type=radio]):not([type=button])";
+    if (target.closest && target.closest(typing)) return;
+    const key = event.key.toLowerCase();
+    if (KEYS[key] && state.phase === "ready") {
+      event.preventDefault();
+      vote(KEYS[key]);
+    } else if ((key === "n" || key === "enter") && state.phase === "voted") {
+      // Enter on a focused button or link already activates it.
+      if (key === "enter" && target.closest && target.closest("button, a")) return;
+      event.preventDefault();
+      nextPair();
+    } else if (key === "s" && !state.busy && state.phase !== "voted") {
+      event.preventDefault();
+      nextPair();
+    }
+  });
+}
+
+function setupLive() {
+  try {
+    liveSocket("/ws/arena/", (message) => {
+      if (message && typeof message.votes_today === "number") setVotesToday(message.votes_today);
+    });
+  } catch {
+    // The page works without live updates.
+  }
+}
+
+setupToolbar();
+setupActions();
+setupLive();
+nextPair();
