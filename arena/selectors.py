@@ -123,14 +123,38 @@ def pair_choice(*, annotator: Annotator, strategy: str, rng: random.Random) -> P
     generator_ids = sorted({g for pair in options for g in pair})
     index = {g: i for i, g in enumerate(generator_ids)}
     counts, wins = pair_statistics(generator_ids)
+    ratings, errors = current_ratings(generator_ids)
     pairs = sorted(options)
     indexed = [(index[g], index[h]) for g, h in pairs]
     numpy_rng = np.random.default_rng(rng.getrandbits(64))
-    i, j = choose_pair(indexed, counts, wins, numpy_rng, strategy=strategy)
+    i, j = choose_pair(indexed, counts, wins, numpy_rng, strategy=strategy, ratings=ratings, errors=errors)
     chosen = pairs[indexed.index((i, j))]
     asset_ids = rng.choice(options[chosen])
     assets = Asset.objects.select_related("prompt").in_bulk(asset_ids)
     return PairChoice((assets[asset_ids[0]], assets[asset_ids[1]]), strategy)
+
+
+UNRATED_ERROR = 400.0
+
+
+def current_ratings(generator_ids: list[int]) -> tuple[np.ndarray | None, np.ndarray | None]:
+    """Ratings and standard errors from the latest overall snapshot, for the active sampler."""
+    from leaderboard.selectors import latest_snapshot
+
+    snapshot = latest_snapshot()
+    if snapshot is None:
+        return None, None
+    names = dict(Generator.objects.filter(id__in=generator_ids).values_list("id", "name"))
+    rows = {row["model"]: row for row in snapshot.rows}
+    ratings, errors = np.full(len(generator_ids), 1000.0), np.full(len(generator_ids), UNRATED_ERROR)
+    for k, generator_id in enumerate(generator_ids):
+        row = rows.get(names.get(generator_id, ""))
+        if row is None:
+            continue
+        ratings[k] = row["rating"]
+        if row.get("ci_low") is not None and row.get("ci_high") is not None:
+            errors[k] = max((row["ci_high"] - row["ci_low"]) / 3.92, 1.0)
+    return ratings, errors
 
 
 def gold_choice(*, annotator: Annotator, rng: random.Random) -> PairChoice | None:
