@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse, StreamingHttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
@@ -21,8 +22,10 @@ def _scope(request: HttpRequest) -> tuple[str, str]:
 
 def snapshot_payload(snapshot: Snapshot | None, task: str, category: str) -> dict[str, Any]:
     if snapshot is None:
-        return {"snapshot": None, "task": task, "category": category, "rows": [], "n_votes": 0}
+        return {"snapshot": None, "task": task, "category": category, "rows": [], "n_votes": 0,
+                "min_votes": settings.LEADERBOARD_MIN_VOTES}  # fmt: skip
     return {
+        "min_votes": settings.LEADERBOARD_MIN_VOTES,
         "snapshot": snapshot.public_id,
         "created_at": snapshot.created_at.isoformat(),
         "task": snapshot.task,
