@@ -1,0 +1,631 @@
+"""One render job, run inside a Blender worker process (imports ``bpy``).
+
+A job takes a Blender Python script (or a mesh file) and an output
+directory, and writes there:
+
+- ``model.glb``: the browser asset (Y-up, centred, materials stripped,
+  Draco-compressed, names and metadata anonymised);
+- ``mesh.glb``: the same geometry without compression, for metrics;
+- ``views/view_045.png`` ...: clay renders;
+- ``result.json``: status, error, captured output, statistics and timings.
+
+Statuses follow the reference benchmark: ``ok``, ``err_exec``,
+``err_no_mesh``, ``err_export``, ``err_render``; ``err_timeout`` is decided
+by the process that supervises the job.
+
+This module must only be imported where ``bpy`` may be loaded: the worker
+(:mod:`renderer.zygote`) or a stand-alone run (``python -m
+renderer.blender_job INPUT OUT_DIR``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import builtins
+import json
+import math
+import os
+import re
+import signal
+import sys
+import tempfile
+import time
+import traceback
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import bpy
+import numpy as np
+from mathutils import Matrix, Vector
+
+from renderer import glb
+
+MESH_SUFFIXES = (".glb", ".gltf", ".obj", ".ply", ".stl")
+STATUSES = ("ok", "err_exec", "err_no_mesh", "err_timeout", "err_export", "err_render")
+CLAY_GREY = (0.72, 0.72, 0.74)
+LIGHT_POWER = 3.0  # watts per square metre of light-to-object distance
+
+Progress = Callable[[str, float], None]
+
+
+class JobError(Exception):
+    """A failure that ends the job with a given status and message."""
+
+    def __init__(self, status: str, message: str, trace: str = "") -> None:
+        super().__init__(message)
+        self.status = status
+        self.message = message
+        self.trace = trace
+
+
+def _summary(exc: BaseException) -> str:
+    """One line describing an exception raised by a Blender operator.
+
+    Operator errors wrap the Python traceback of the add-on in their
+    message; its last ``SomethingError: ...`` line is the informative one.
+    """
+    lines = [line.strip() for line in str(exc).splitlines() if line.strip()]
+    for line in reversed(lines):
+        if re.match(r"^[A-Za-z_.]*(Error|Exception|Warning)\b", line) and not line.startswith("Error: Python"):
+            return line
+    return lines[0] if lines else type(exc).__name__
+
+
+def _no_progress(stage: str, fraction: float) -> None:
+    """Ignore progress reports (stand-alone runs)."""
+
+
+def reset_scene() -> None:
+    """Load Blender's factory settings with an empty scene."""
+    bpy.ops.wm.read_factory_settings(use_empty=True)
+
+
+# --------------------------------------------------------------------------
+# Running the user's script
+
+
+@contextmanager
+def _captured_output(tmp_dir: str, limit: int) -> Iterator[dict[str, str]]:
+    """Redirect file descriptors 1 and 2 to files and keep their first bytes.
+
+    Blender and C extensions write straight to the descriptors, so replacing
+    ``sys.stdout`` alone would miss part of the output. The files live in the
+    job's scratch directory; only ``limit`` bytes of each are read back.
+    """
+    captured: dict[str, str] = {"stdout": "", "stderr": ""}
+    sys.stdout.flush()
+    sys.stderr.flush()
+    saved = {1: os.dup(1), 2: os.dup(2)}
+    files = {
+        1: tempfile.TemporaryFile(dir=tmp_dir, prefix="stdout"),
+        2: tempfile.TemporaryFile(dir=tmp_dir, prefix="stderr"),
+    }
+    py_streams = (sys.stdout, sys.stderr)
+    try:
+        for fd, handle in files.items():
+            os.dup2(handle.fileno(), fd)
+        yield captured
+    finally:
+        # The script may have replaced or closed the Python-level streams.
+        sys.stdout, sys.stderr = py_streams
+        for stream in py_streams:
+            try:
+                stream.flush()
+            except (OSError, ValueError):
+                pass
+        for fd, handle in files.items():
+            os.dup2(saved[fd], fd)
+            os.close(saved[fd])
+            captured["stdout" if fd == 1 else "stderr"] = _read_bounded(handle, limit)
+            handle.close()
+
+
+def _read_bounded(handle: Any, limit: int) -> str:
+    """Return the first ``limit`` bytes of a file, noting what was cut."""
+    size = os.fstat(handle.fileno()).st_size
+    handle.seek(0)
+    text = handle.read(limit).decode("utf-8", errors="replace")
+    if size > limit:
+        text += f"\n[... {size - limit} more bytes not kept]"
+    return text
+
+
+def _script_line(exc: BaseException, script_path: str) -> int | None:
+    """Return the line of the user's script where ``exc`` was raised."""
+    if isinstance(exc, SyntaxError) and exc.filename == script_path:
+        return exc.lineno
+    line = None
+    for frame, lineno in traceback.walk_tb(exc.__traceback__):
+        if frame.f_code.co_filename == script_path:
+            line = lineno
+    return line
+
+
+def _error_line(exc: BaseException, script_path: str) -> str:
+    """Format an exception as one line, e.g. ``KeyError: 'x' (line 12)``."""
+    if isinstance(exc, SystemExit):
+        return f"script called sys.exit({exc.code!r})"
+    if isinstance(exc, SyntaxError):
+        message = f"{type(exc).__name__}: {exc.msg}"
+    else:
+        text = str(exc).strip().splitlines()
+        message = type(exc).__name__ + (f": {text[0]}" if text else "")
+    line = _script_line(exc, script_path)
+    return f"{message} (line {line})" if line is not None else message
+
+
+def run_script(script_path: str) -> None:
+    """Execute a script as ``__main__``, the way ``runpy.run_path`` does.
+
+    Raises
+    ------
+    JobError
+        With status ``err_exec`` on any exception, including ``SyntaxError``
+        and ``SystemExit``.
+    """
+    try:
+        source = Path(script_path).read_bytes()
+        code = compile(source, script_path, "exec", dont_inherit=True)
+        namespace = {
+            "__name__": "__main__",
+            "__file__": script_path,
+            "__builtins__": builtins,
+            "__package__": None,
+            "__doc__": None,
+            "__spec__": None,
+            "__loader__": None,
+        }
+        saved_argv = sys.argv
+        sys.argv = [script_path]
+        try:
+            exec(code, namespace)
+        finally:
+            sys.argv = saved_argv
+    except BaseException as exc:  # noqa: BLE001 - every failure is the script's
+        trace = "".join(traceback.format_exception(exc))
+        raise JobError("err_exec", _error_line(exc, script_path), trace) from None
+
+
+def import_mesh(path: str) -> None:
+    """Import a mesh file (.glb/.gltf/.obj/.ply/.stl) into the empty scene.
+
+    Raises
+    ------
+    JobError
+        With status ``err_exec`` when the file cannot be read.
+    """
+    suffix = Path(path).suffix.lower()
+    importers = {
+        ".glb": lambda: bpy.ops.import_scene.gltf(filepath=path),
+        ".gltf": lambda: bpy.ops.import_scene.gltf(filepath=path),
+        ".obj": lambda: bpy.ops.wm.obj_import(filepath=path),
+        ".ply": lambda: bpy.ops.wm.ply_import(filepath=path),
+        ".stl": lambda: bpy.ops.wm.stl_import(filepath=path),
+    }
+    try:
+        importers[suffix]()
+    except BaseException as exc:  # noqa: BLE001 - a broken upload is the input's fault
+        trace = "".join(traceback.format_exception(exc))
+        raise JobError("err_exec", f"could not import {suffix} file: {_summary(exc)}", trace) from None
+
+
+# --------------------------------------------------------------------------
+# Collecting and exporting geometry
+
+
+def _leave_edit_mode() -> None:
+    """Return to object mode so edits made in edit mode reach the mesh."""
+    obj = bpy.context.view_layer.objects.active if bpy.context.view_layer else None
+    if obj is not None and obj.mode != "OBJECT":
+        try:
+            bpy.ops.object.mode_set(mode="OBJECT")
+        except RuntimeError:
+            pass
+
+
+def _remove_cameras_and_lights(scene: Any) -> None:
+    """Delete the cameras and lights the script created."""
+    for obj in list(scene.objects):
+        if obj.type in ("CAMERA", "LIGHT"):
+            bpy.data.objects.remove(obj, do_unlink=True)
+
+
+def _evaluated_meshes(scene: Any) -> list[Any]:
+    """Copy every mesh object of ``scene`` with modifiers and transform applied.
+
+    Only objects of type ``MESH`` count: curves, text and empties are not
+    shapes in the reference benchmark's sense.
+    """
+    depsgraph = bpy.context.evaluated_depsgraph_get()
+    meshes = []
+    for obj in scene.objects:
+        if obj.type != "MESH":
+            continue
+        evaluated = obj.evaluated_get(depsgraph)
+        mesh = bpy.data.meshes.new_from_object(evaluated, depsgraph=depsgraph)
+        mesh.transform(evaluated.matrix_world)
+        if len(mesh.vertices) == 0:
+            bpy.data.meshes.remove(mesh)
+            continue
+        meshes.append(mesh)
+    return meshes
+
+
+def _coordinates(meshes: list[Any]) -> np.ndarray:
+    """Return all vertex coordinates of ``meshes`` as an (n, 3) array."""
+    parts = []
+    for mesh in meshes:
+        co = np.empty(len(mesh.vertices) * 3, dtype=np.float64)
+        mesh.vertices.foreach_get("co", co)
+        parts.append(co.reshape(-1, 3))
+    return np.concatenate(parts)
+
+
+def _bounding_box(meshes: list[Any]) -> tuple[np.ndarray, np.ndarray]:
+    """Return the (min, max) corners of ``meshes`` in Blender's Z-up frame.
+
+    Raises
+    ------
+    JobError
+        With status ``err_export`` when a coordinate is NaN or infinite.
+    """
+    points = _coordinates(meshes)
+    if not np.isfinite(points).all():
+        bad = int((~np.isfinite(points)).any(axis=1).sum())
+        raise JobError("err_export", f"mesh has {bad} vertices with NaN or infinite coordinates")
+    return points.min(axis=0), points.max(axis=0)
+
+
+def _build_export_scene(scene: Any, meshes: list[Any], strip_materials: bool) -> None:
+    """Replace the scene's objects by neutral ``mesh_<i>`` objects.
+
+    The new objects carry only geometry: no parents, animation, custom
+    properties or (by default) materials, so nothing of the script's naming
+    leaks into the exported files.
+    """
+    for obj in list(bpy.data.objects):
+        bpy.data.objects.remove(obj, do_unlink=True)
+    for index, mesh in enumerate(meshes):
+        mesh.name = f"mesh_{index}"
+        if strip_materials:
+            mesh.materials.clear()
+        obj = bpy.data.objects.new(f"mesh_{index}", mesh)
+        scene.collection.objects.link(obj)
+
+
+def _mesh_stats(meshes: list[Any]) -> dict[str, int]:
+    """Count objects, vertices, edges, faces and triangles."""
+    stats = {"objects": len(meshes), "vertices": 0, "edges": 0, "faces": 0, "triangles": 0}
+    for mesh in meshes:
+        mesh.calc_loop_triangles()
+        stats["vertices"] += len(mesh.vertices)
+        stats["edges"] += len(mesh.edges)
+        stats["faces"] += len(mesh.polygons)
+        stats["triangles"] += len(mesh.loop_triangles)
+    return stats
+
+
+def _y_up_box(low: np.ndarray, high: np.ndarray) -> tuple[list[float], list[float]]:
+    """Convert a Z-up box to glTF's Y-up frame: (x, y, z) -> (x, z, -y)."""
+    box_min = [float(low[0]), float(low[2]), float(-high[1])]
+    box_max = [float(high[0]), float(high[2]), float(-low[1])]
+    return box_min, box_max
+
+
+def _export_glb(path: str, draco: bool, strip_materials: bool) -> None:
+    """Export the current scene's meshes to a GLB and anonymise it."""
+    bpy.ops.export_scene.gltf(
+        filepath=path,
+        export_format="GLB",
+        use_active_scene=True,
+        export_yup=True,
+        export_apply=True,
+        export_materials="NONE" if strip_materials else "EXPORT",
+        export_texcoords=not strip_materials,
+        export_normals=True,
+        export_vertex_color="NONE",
+        export_attributes=False,
+        export_cameras=False,
+        export_lights=False,
+        export_extras=False,
+        export_animations=False,
+        export_skins=False,
+        export_morph=False,
+        use_mesh_edges=True,
+        use_mesh_vertices=True,
+        export_draco_mesh_compression_enable=draco,
+        export_draco_mesh_compression_level=6,
+    )
+    glb.anonymise_file(path)
+
+
+def export_assets(out_dir: Path, settings: dict[str, Any], progress: Progress) -> dict[str, Any]:
+    """Turn the scene left by the script into ``model.glb`` and ``mesh.glb``.
+
+    Returns
+    -------
+    dict
+        Geometry statistics, with the bounding box in the exported frame.
+
+    Raises
+    ------
+    JobError
+        ``err_no_mesh`` when no mesh geometry remains, ``err_export`` when
+        the geometry cannot be written.
+    """
+    scene = bpy.context.scene
+    _leave_edit_mode()
+    _remove_cameras_and_lights(scene)
+    meshes = _evaluated_meshes(scene)
+    if not meshes:
+        raise JobError("err_no_mesh", "the script left no mesh object with geometry")
+    progress("exporting", 0.5)
+    low, high = _bounding_box(meshes)
+    centre = Vector(((low + high) / 2.0).tolist())
+    for mesh in meshes:
+        mesh.transform(Matrix.Translation(-centre))
+    _build_export_scene(scene, meshes, settings["strip_materials"])
+    stats: dict[str, Any] = _mesh_stats(meshes)
+    stats["bbox_min"], stats["bbox_max"] = _y_up_box(low - (low + high) / 2, high - (low + high) / 2)
+    stats["dimensions"] = [float(v) for v in (high - low)[[0, 2, 1]]]
+    try:
+        _export_glb(str(out_dir / "model.glb"), settings["compress"] == "draco", settings["strip_materials"])
+        _export_glb(str(out_dir / "mesh.glb"), False, settings["strip_materials"])
+    except BaseException as exc:  # noqa: BLE001 - any exporter failure is an export error
+        trace = "".join(traceback.format_exception(exc))
+        raise JobError("err_export", _summary(exc), trace) from None
+    stats["glb_bytes"] = (out_dir / "model.glb").stat().st_size
+    stats["mesh_bytes"] = (out_dir / "mesh.glb").stat().st_size
+    stats["extent"] = float((high - low).max())
+    return stats
+
+
+# --------------------------------------------------------------------------
+# Clay renders
+
+
+def _setup_workbench(scene: Any) -> None:
+    """Clay look: studio light, one neutral grey, no textures."""
+    scene.render.engine = "BLENDER_WORKBENCH"
+    shading = scene.display.shading
+    shading.light = "STUDIO"
+    shading.color_type = "SINGLE"
+    shading.single_color = CLAY_GREY
+    shading.show_cavity = False
+    scene.display.render_aa = "8"
+
+
+def _setup_cycles(scene: Any, samples: int, extent: float) -> None:
+    """Reference look: Cycles on the CPU, three area lights, grey material."""
+    scene.render.engine = "CYCLES"
+    scene.cycles.device = "CPU"
+    scene.cycles.samples = samples
+    scene.cycles.use_denoising = False
+    material = bpy.data.materials.new("clay")
+    material.use_nodes = True
+    bsdf = material.node_tree.nodes.get("Principled BSDF")
+    if bsdf is not None:
+        bsdf.inputs["Base Color"].default_value = (*CLAY_GREY, 1.0)
+        bsdf.inputs["Roughness"].default_value = 0.7
+    for obj in scene.objects:
+        if obj.type == "MESH":
+            obj.data.materials.clear()
+            obj.data.materials.append(material)
+    for index, (azimuth, height, power) in enumerate(((45, 1.0, 1.0), (165, 0.6, 0.5), (285, -0.2, 0.3))):
+        angle = math.radians(azimuth)
+        location = Vector((math.cos(angle), math.sin(angle), height)) * 2.5 * extent
+        light = bpy.data.lights.new(f"light_{index}", type="AREA")
+        # Power grows with the squared distance so that the exposure does
+        # not depend on the size of the object.
+        light.energy = LIGHT_POWER * power * location.length_squared
+        light.size = extent
+        obj = bpy.data.objects.new(f"light_{index}", light)
+        obj.location = location
+        _aim(obj, Vector((0.0, 0.0, 0.0)))
+        scene.collection.objects.link(obj)
+    world = bpy.data.worlds.new("world")
+    world.color = (0.05, 0.05, 0.05)
+    scene.world = world
+
+
+def _aim(obj: Any, target: Vector) -> None:
+    """Point an object's -Z axis (cameras and lights look along it) at ``target``."""
+    direction = target - obj.location
+    obj.rotation_euler = direction.to_track_quat("-Z", "Y").to_euler()
+
+
+def render_views(out_dir: Path, settings: dict[str, Any], extent: float, progress: Progress) -> list[str]:
+    """Render the clay views around the (centred) geometry.
+
+    The camera sits at 1.8x the largest dimension, raised 0.6x, with a 50 mm
+    lens, as in the reference benchmark.
+
+    Returns
+    -------
+    list of str
+        Paths of the written images, relative to ``out_dir``.
+    """
+    scene = bpy.context.scene
+    extent = max(extent, 1e-6)
+    if settings["engine"] == "cycles":
+        _setup_cycles(scene, settings["cycles_samples"], extent)
+    else:
+        _setup_workbench(scene)
+    render = scene.render
+    render.resolution_x = render.resolution_y = settings["size"]
+    render.resolution_percentage = 100
+    render.film_transparent = True
+    render.image_settings.file_format = "PNG"
+    render.image_settings.color_mode = "RGBA"
+    camera_data = bpy.data.cameras.new("camera")
+    camera_data.lens = 50.0
+    camera_data.clip_start = extent * 0.01
+    camera_data.clip_end = extent * 100.0
+    camera = bpy.data.objects.new("camera", camera_data)
+    scene.collection.objects.link(camera)
+    scene.camera = camera
+    (out_dir / "views").mkdir(exist_ok=True)
+    written = []
+    azimuths = settings["azimuths"]
+    for index, azimuth in enumerate(azimuths):
+        progress(f"rendering {index + 1}/{len(azimuths)}", 0.6 + 0.4 * index / len(azimuths))
+        angle = math.radians(azimuth)
+        distance = 1.8 * extent
+        camera.location = (distance * math.cos(angle), distance * math.sin(angle), 0.6 * extent)
+        _aim(camera, Vector((0.0, 0.0, 0.0)))
+        relative = f"views/view_{int(round(azimuth)) % 360:03d}.png"
+        render.filepath = str(out_dir / relative)
+        bpy.ops.render.render(write_still=True)
+        written.append(relative)
+    return written
+
+
+def warm_up_render(out_dir: str) -> None:
+    """Render a small smooth and flat-shaded scene once (fills shader caches)."""
+    bpy.ops.mesh.primitive_uv_sphere_add(radius=1.0)
+    bpy.ops.object.shade_smooth()
+    bpy.ops.mesh.primitive_cube_add(size=1.0, location=(2.0, 0.0, 0.0))
+    settings = {"engine": "workbench", "size": 32, "azimuths": [45.0], "cycles_samples": 1}
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    render_views(out, settings, 4.0, _no_progress)
+
+
+# --------------------------------------------------------------------------
+# The job
+
+
+def _empty_result() -> dict[str, Any]:
+    """Return a result with every key present."""
+    return {
+        "status": "ok",
+        "error": "",
+        "traceback": "",
+        "stdout": "",
+        "stderr": "",
+        "stats": {},
+        "timings": {},
+        "files": {},
+    }
+
+
+def _load(input_path: str, tmp_dir: str, limit: int, result: dict[str, Any]) -> None:
+    """Run the script (or import the mesh) with its output captured."""
+    captured: dict[str, str] = {}
+    try:
+        with _captured_output(tmp_dir, limit) as captured:
+            if input_path.lower().endswith(MESH_SUFFIXES):
+                import_mesh(input_path)
+            else:
+                run_script(input_path)
+    finally:
+        # The output is kept whether or not the script failed.
+        result["stdout"] = captured.get("stdout", "")
+        result["stderr"] = captured.get("stderr", "")
+
+
+def run_job(
+    input_path: str,
+    out_dir: str,
+    settings: dict[str, Any],
+    progress: Progress | None = None,
+    timings: dict[str, float] | None = None,
+) -> dict[str, Any]:
+    """Run one job in the current (clean) Blender state and write its result.
+
+    Parameters
+    ----------
+    input_path : str
+        A ``.py`` script, or a mesh file with one of ``MESH_SUFFIXES``.
+    out_dir : str
+        Directory that receives the GLBs, the renders and ``result.json``.
+    settings : dict
+        :meth:`renderer.config.RenderConfig.job_settings`, plus optionally
+        ``tmp_dir`` for scratch files.
+    progress : callable, optional
+        Called as ``progress(stage, fraction)``.
+    timings : dict, optional
+        Timings measured before this call (e.g. ``startup``).
+
+    Returns
+    -------
+    dict
+        The result, also written to ``out_dir/result.json``.
+    """
+    report = progress or _no_progress
+    out = Path(out_dir)
+    result = _empty_result()
+    result["timings"] = dict(timings or {})
+    started = time.perf_counter()
+    stage_started = started
+    stage = "script"
+    try:
+        report("running", 0.05)
+        _load(input_path, settings.get("tmp_dir") or tempfile.gettempdir(), settings["stdout_limit"], result)
+        result["timings"]["script"] = time.perf_counter() - stage_started
+        stage, stage_started = "export", time.perf_counter()
+        stats = export_assets(out, settings, report)
+        result["stats"] = stats
+        result["files"] = {"glb": "model.glb", "mesh": "mesh.glb"}
+        result["timings"]["export"] = time.perf_counter() - stage_started
+        if settings["azimuths"]:
+            stage, stage_started = "render", time.perf_counter()
+            cpu_started = time.process_time()
+            try:
+                result["files"]["views"] = render_views(out, settings, stats["extent"], report)
+            except BaseException as exc:  # noqa: BLE001 - any renderer failure is a render error
+                trace = "".join(traceback.format_exception(exc))
+                raise JobError("err_render", _summary(exc), trace) from None
+            result["timings"]["render"] = time.perf_counter() - stage_started
+            # CPU seconds of all threads: comparable across runs on a busy machine.
+            result["timings"]["render_cpu"] = time.process_time() - cpu_started
+    except JobError as failure:
+        result["timings"].setdefault(stage, time.perf_counter() - stage_started)
+        result.update(status=failure.status, error=failure.message, traceback=failure.trace)
+    result["timings"]["job"] = time.perf_counter() - started
+    _write_result(out, result)
+    report("finished", 1.0)
+    return result
+
+
+def _json_safe(value: Any) -> Any:
+    """Replace non-finite floats (invalid JSON) by ``None``, recursively."""
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, dict):
+        return {str(key): _json_safe(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_json_safe(item) for item in value]
+    return value
+
+
+def _write_result(out: Path, result: dict[str, Any]) -> None:
+    """Write ``result.json``."""
+    text = json.dumps(_json_safe(result), default=str, allow_nan=False)
+    (out / "result.json").write_text(text, encoding="utf-8")
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run one job in a fresh process: ``python -m renderer.blender_job IN OUT``."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("input")
+    parser.add_argument("out_dir")
+    parser.add_argument("--settings", default="{}", help="JSON overriding RenderConfig fields")
+    args = parser.parse_args(argv)
+    from renderer.config import RenderConfig
+
+    settings = RenderConfig().job_settings()
+    settings.update(json.loads(args.settings))
+    signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+    Path(args.out_dir).mkdir(parents=True, exist_ok=True)
+    started = time.perf_counter()
+    reset_scene()
+    startup = time.perf_counter() - started
+    run_job(os.path.abspath(args.input), args.out_dir, settings, timings={"startup": startup})
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

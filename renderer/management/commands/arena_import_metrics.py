@@ -1,0 +1,38 @@
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from renderer.scoring import metrics_import
+
+
+class Command(BaseCommand):
+    help = (
+        "Import metric values computed elsewhere from a CSV file: asset level (model,prompt,metric,value) "
+        "or model level (model,metric,value[,task]). Good rows are kept; each bad one is reported."
+    )
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("path", type=Path)
+        parser.add_argument("--no-report", action="store_true", help="do not refresh the correlation report")
+
+    def handle(self, *args: Any, path: Path, no_report: bool, **options: Any) -> None:
+        report = metrics_import(path=path)
+        for error in report.errors:
+            self.stderr.write(self.style.ERROR(f"error: {error}"))
+        level = f" ({report.layout} level)" if report.layout else ""
+        self.stdout.write(
+            f"{path}{level}: {report.created} created, {report.updated} updated, {len(report.errors)} error(s)"
+        )
+        if report.created + report.updated and not no_report:
+            from leaderboard.correlation_services import report_refresh_now
+
+            started = time.perf_counter()
+            outcome = report_refresh_now()
+            if outcome:
+                self.stdout.write(f"Correlation report: {outcome} ({time.perf_counter() - started:.1f} s)")
+        if report.errors:
+            raise CommandError(f"{len(report.errors)} row(s) were not imported (see above)")

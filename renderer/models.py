@@ -1,0 +1,83 @@
+"""Automatic metric values, per asset and per model, and the stored correlation report.
+
+`AssetMetric` holds one metric of one asset against its prompt's reference
+(computed by `renderer.scoring`, or imported from a benchmark run);
+`GeneratorMetric` holds model-level values imported as they are (a metric the
+benchmark reported only per model). `CorrelationReport` is the correlation
+page's data: computed in the background, read by the page.
+"""
+
+from __future__ import annotations
+
+from django.db import models
+from django.utils import timezone
+
+from arena.models import Asset, Generator, new_public_id
+
+
+class MetricSource(models.TextChoices):
+    COMPUTED = "computed", "Computed here"
+    IMPORTED = "imported", "Imported"
+
+
+class AssetMetric(models.Model):
+    """One metric of one asset. A null value means undefined for the asset (counted as a failure)."""
+
+    asset = models.ForeignKey(Asset, on_delete=models.CASCADE, related_name="metrics")
+    name = models.CharField(max_length=64, db_index=True)
+    value = models.FloatField(null=True, blank=True)
+    detail = models.JSONField(default=dict, blank=True, help_text="Per-view values, best yaw, reason when undefined.")
+    source = models.CharField(max_length=16, choices=MetricSource.choices, default=MetricSource.COMPUTED)
+    computed_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["asset_id", "name"]
+        constraints = [models.UniqueConstraint(fields=["asset", "name"], name="one_value_per_asset_metric")]
+
+    def __str__(self) -> str:
+        return f"{self.asset_id} {self.name}={self.value}"
+
+
+class GeneratorMetric(models.Model):
+    """A model-level value imported as is; `task` empty means all tasks."""
+
+    generator = models.ForeignKey(Generator, on_delete=models.CASCADE, related_name="metrics")
+    task = models.CharField(max_length=16, blank=True)
+    name = models.CharField(max_length=64, db_index=True)
+    value = models.FloatField()
+    source = models.CharField(max_length=16, choices=MetricSource.choices, default=MetricSource.IMPORTED)
+    computed_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["generator__name", "task", "name"]
+        constraints = [
+            models.UniqueConstraint(fields=["generator", "task", "name"], name="one_value_per_generator_metric")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.generator} {self.task or 'all'} {self.name}={self.value}"
+
+
+class ReportStatus(models.TextChoices):
+    COMPUTING = "computing", "Computing"
+    READY = "ready", "Ready"
+    FAILED = "failed", "Failed"
+
+
+class CorrelationReport(models.Model):
+    """Agreement of every metric with the human ratings, as the correlation page shows it."""
+
+    public_id = models.CharField(max_length=32, unique=True, default=new_public_id, editable=False)
+    status = models.CharField(max_length=16, choices=ReportStatus.choices, default=ReportStatus.COMPUTING)
+    fingerprint = models.CharField(max_length=64, blank=True, help_text="Hash of the inputs: snapshots and metrics.")
+    report = models.JSONField(default=dict, blank=True)
+    error = models.TextField(blank=True)
+    compute_seconds = models.FloatField(default=0.0)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"correlation report {self.public_id} ({self.status})"
