@@ -34,9 +34,7 @@ def gallery_rows(*, task: str = "", category: str = "") -> tuple[list[Generator]
     assets: dict[int, dict[int | None, Asset]] = defaultdict(dict)
     for asset in Asset.objects.filter(prompt__in=prompts).select_related("generator"):
         assets[asset.prompt_id][None if asset.is_reference else asset.generator_id] = asset
-    rows = [
-        GalleryRow(p, assets[p.id].get(None), [assets[p.id].get(g.id) for g in generators]) for p in prompts
-    ]
+    rows = [GalleryRow(p, assets[p.id].get(None), [assets[p.id].get(g.id) for g in generators]) for p in prompts]
     return generators, rows
 
 
@@ -129,9 +127,9 @@ def pair_choice(*, annotator: Annotator, strategy: str, rng: random.Random) -> P
     numpy_rng = np.random.default_rng(rng.getrandbits(64))
     i, j = choose_pair(indexed, counts, wins, numpy_rng, strategy=strategy, ratings=ratings, errors=errors)
     chosen = pairs[indexed.index((i, j))]
-    asset_ids = rng.choice(options[chosen])
-    assets = Asset.objects.select_related("prompt").in_bulk(asset_ids)
-    return PairChoice((assets[asset_ids[0]], assets[asset_ids[1]]), strategy)
+    first_id, second_id = rng.choice(options[chosen])
+    chosen_assets = Asset.objects.select_related("prompt").in_bulk([first_id, second_id])
+    return PairChoice((chosen_assets[first_id], chosen_assets[second_id]), strategy)
 
 
 UNRATED_ERROR = 400.0
@@ -221,7 +219,7 @@ def battle_payload(battle: Battle, *, token: str) -> dict[str, Any]:
 
 
 def _reveal_side(asset: Asset) -> dict[str, str]:
-    name = "Reference" if asset.is_reference else asset.generator.name
+    name = asset.generator.name if asset.generator else "Reference"
     return {"name": name, "url": f"/renders/asset/{asset.public_id}/"}
 
 

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import hashlib
 import random
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
-from typing import Any, Callable, Iterable
+from typing import Any
 
 from django.conf import settings
 from django.contrib.sessions.backends.base import SessionBase
@@ -189,13 +190,12 @@ def annotator_for(*, session: SessionBase, user: Any) -> Annotator:
         session[SESSION_KEY] = annotator.public_id
         return annotator
     public_id = session.get(SESSION_KEY)
-    if public_id:
-        annotator = Annotator.objects.filter(public_id=public_id).first()
-        if annotator is not None:
-            return annotator
-    annotator = Annotator.objects.create()
-    session[SESSION_KEY] = annotator.public_id
-    return annotator
+    known = Annotator.objects.filter(public_id=public_id).first() if public_id else None
+    if known is not None:
+        return known
+    fresh = Annotator.objects.create()
+    session[SESSION_KEY] = fresh.public_id
+    return fresh
 
 
 def _check_rate(*, annotator: Annotator, ip: str | None) -> None:

@@ -32,4 +32,5 @@ class Snapshot(models.Model):
         indexes = [models.Index(fields=["task", "category", "-created_at"])]
 
     def __str__(self) -> str:
-        return f"{self.task or 'overall'}/{self.category or 'all'} @ {self.created_at:%Y-%m-%d %H:%M} ({self.n_votes} votes)"
+        scope = f"{self.task or 'overall'}/{self.category or 'all'}"
+        return f"{scope} @ {self.created_at:%Y-%m-%d %H:%M} ({self.n_votes} votes)"

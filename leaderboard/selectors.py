@@ -31,8 +31,8 @@ def rated_votes(*, task: str = "", category: str = "", include_flagged: bool = F
 
 def board_battles(*, task: str = "", category: str = "") -> tuple[Battles, str]:
     """Battles in vote order (for the online Elo too) and a hash of the exact vote set."""
-    rows = rated_votes(task=task, category=category).order_by("id")
-    rows = rows.values_list("id", "generator_a__name", "generator_b__name", "winner")
+    votes = rated_votes(task=task, category=category).order_by("id")
+    rows = votes.values_list("id", "generator_a__name", "generator_b__name", "winner")
     digest = hashlib.sha256()
     records = []
     for vote_id, name_a, name_b, winner in rows.iterator(chunk_size=10000):

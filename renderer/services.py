@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import logging
 import tempfile
+from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import timedelta
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from django.conf import settings
 from django.core.files import File
@@ -52,7 +53,7 @@ def _write_input(asset: Asset, work: Path) -> Path:
         path = work / "input.py"
         path.write_text(asset.source_code, encoding="utf-8")
         return path
-    suffix = Path(asset.source_mesh.name).suffix.lower()
+    suffix = Path(asset.source_mesh.name or "").suffix.lower()
     path = work / f"input{suffix}"
     with asset.source_mesh.open("rb") as src, path.open("wb") as dst:
         for chunk in src.chunks():

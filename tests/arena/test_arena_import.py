@@ -31,10 +31,20 @@ def manifest(tmp_path: Path, media_root) -> Path:  # type: ignore[no-untyped-def
     write_jsonl(
         root / "prompts.jsonl",
         [
-            {"slug": "chair", "task": "text-to-3d", "category": "manufactured", "text": "A chair",
-             "reference_script": "ref.py"},
-            {"slug": "lamp", "task": "image-to-3d", "category": "manufactured", "text": "A lamp",
-             "reference_image": "lamp.png"},
+            {
+                "slug": "chair",
+                "task": "text-to-3d",
+                "category": "manufactured",
+                "text": "A chair",
+                "reference_script": "ref.py",
+            },
+            {
+                "slug": "lamp",
+                "task": "image-to-3d",
+                "category": "manufactured",
+                "text": "A lamp",
+                "reference_image": "lamp.png",
+            },
         ],
     )
     write_jsonl(

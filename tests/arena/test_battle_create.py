@@ -35,8 +35,10 @@ def test_it_serves_a_new_annotator_the_pairs_another_has_seen(cast, annotator):
 
 
 def test_it_randomises_the_sides(cast):
-    firsts = {battle_create(annotator=Annotator.objects.create(), rng=random.Random(i)).asset_a.generator_id
-              for i in range(30)}
+    firsts = {
+        battle_create(annotator=Annotator.objects.create(), rng=random.Random(i)).asset_a.generator_id
+        for i in range(30)
+    }
     assert len(firsts) == 3
 
 

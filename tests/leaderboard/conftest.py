@@ -11,18 +11,27 @@ from arena.models import Annotator, Asset, Battle, Generator, Prompt, Status, Vo
 
 def make_votes(outcomes: list[tuple[str, str, str]], *, task: str = "text-to-3d", category: str = "organic") -> None:
     """Create one battle and vote per (generator_a, generator_b, winner)."""
-    prompt, _ = Prompt.objects.get_or_create(slug=f"p-{task}-{category}", defaults={"task": task, "category": category,
-                                                                                  "text": "A thing"})
+    prompt, _ = Prompt.objects.get_or_create(
+        slug=f"p-{task}-{category}", defaults={"task": task, "category": category, "text": "A thing"}
+    )
     annotator = Annotator.objects.create()
     for name_a, name_b, winner in outcomes:
         ga, _ = Generator.objects.get_or_create(name=name_a)
         gb, _ = Generator.objects.get_or_create(name=name_b)
         asset_a, _ = Asset.objects.get_or_create(prompt=prompt, generator=ga, defaults={"status": Status.OK})
         asset_b, _ = Asset.objects.get_or_create(prompt=prompt, generator=gb, defaults={"status": Status.OK})
-        battle = Battle.objects.create(prompt=prompt, asset_a=asset_a, asset_b=asset_b, annotator=annotator,
-                                       strategy="uniform")
-        Vote.objects.create(battle=battle, winner=winner, prompt=prompt, generator_a=ga, generator_b=gb,
-                            annotator=annotator, seconds_to_vote=5.0)
+        battle = Battle.objects.create(
+            prompt=prompt, asset_a=asset_a, asset_b=asset_b, annotator=annotator, strategy="uniform"
+        )
+        Vote.objects.create(
+            battle=battle,
+            winner=winner,
+            prompt=prompt,
+            generator_a=ga,
+            generator_b=gb,
+            annotator=annotator,
+            seconds_to_vote=5.0,
+        )
 
 
 def random_outcomes(n: int, seed: int = 0) -> list[tuple[str, str, str]]:

@@ -28,8 +28,11 @@ async def test_it_pushes_new_snapshots_to_open_pages():
 def test_a_burst_of_votes_triggers_one_recompute(settings, monkeypatch):
     settings.LEADERBOARD_DEBOUNCE_SECONDS = 0.3
     calls = []
-    monkeypatch.setattr(services, "snapshots_refresh", lambda: calls.append(time.monotonic()) or services.cache.delete(
-        services.PENDING_KEY))
+    monkeypatch.setattr(
+        services,
+        "snapshots_refresh",
+        lambda: calls.append(time.monotonic()) or services.cache.delete(services.PENDING_KEY),
+    )
     for _ in range(10):
         services.refresh_request()
     time.sleep(1.0)

@@ -29,8 +29,14 @@ class Command(BaseCommand):
                   disable=options["verbosity"] == 0) as bar:  # fmt: skip
             for strategy in strategies:
                 results[strategy] = [
-                    simulate(strategy=strategy, votes=options["votes"], seed=seed, n_models=options["models"],
-                             spread=options["spread"], on_checkpoint=lambda k: bar.update(100))  # fmt: skip
+                    simulate(
+                        strategy=strategy,
+                        votes=options["votes"],
+                        seed=seed,
+                        n_models=options["models"],
+                        spread=options["spread"],
+                        on_checkpoint=lambda k: bar.update(100),
+                    )  # fmt: skip
                     for seed in seeds
                 ]
         self.stdout.write(self.table(results, options["votes"]))
