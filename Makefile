@@ -12,7 +12,7 @@ TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/arena
 TEST_REDIS_URL ?= redis://127.0.0.1:6379/15
 export TEST_DATABASE_URL TEST_REDIS_URL
 
-.PHONY: help install system-deps run serve demo test test-fast lint format migrations-check ci \
+.PHONY: help install install-metrics system-deps run serve demo test test-fast lint format migrations-check ci \
         bench bench-render bench-rating bench-arena bench-metrics clean
 
 help:
@@ -25,6 +25,11 @@ $(VENV)/.installed: requirements.txt requirements-dev.txt
 	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -r requirements-dev.txt
+	touch $@
+
+# Optional: learned-embedding metrics (torch, transformers). The tests use them.
+$(VENV)/.metrics-installed: $(VENV)/.installed requirements-metrics.txt
+	$(PY) -m pip install --quiet -r requirements-metrics.txt
 	touch $@
 
 node_modules/.installed: package.json package-lock.json
@@ -48,6 +53,8 @@ system-deps:
 
 install: $(VENV)/.installed node_modules/.installed system-deps
 
+install-metrics: $(VENV)/.metrics-installed
+
 demo: install
 	$(MANAGE) migrate --noinput -v 0
 	$(MANAGE) arena_import demo/
@@ -59,7 +66,7 @@ serve:
 	@echo "Serving on http://$(HOST):$(PORT)/  (arena: /arena/, gallery: /renders/, leaderboard: /leaderboard/)"
 	$(MANAGE) runserver $(HOST):$(PORT)
 
-test: install
+test: install $(VENV)/.metrics-installed
 	@mkdir -p test-artifacts
 	$(PYTEST) -m "not postgres" $(PYTEST_ARGS)
 	@if $(PY) -c "import socket,sys,urllib.parse as u; p=u.urlparse(sys.argv[1]); socket.create_connection((p.hostname, p.port or 5432), 2)" "$(TEST_DATABASE_URL)" 2>/dev/null; then \

@@ -203,6 +203,11 @@ LEADERBOARD_SEED = envint("LEADERBOARD_SEED", 0)
 LEADERBOARD_MIN_VOTES = envint("LEADERBOARD_MIN_VOTES", 20)
 LEADERBOARD_DEBOUNCE_SECONDS = envfloat("LEADERBOARD_DEBOUNCE_SECONDS", 2.0)
 
+# Automatic metrics: learned-embedding backends load weights from here (one folder
+# per backend: siglip/, dino/), never from a hub. Empty: those metrics are absent.
+METRICS_WEIGHTS_DIR = envstr("METRICS_WEIGHTS_DIR", "")
+CORRELATION_BOOTSTRAP = envint("CORRELATION_BOOTSTRAP", 1000)
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

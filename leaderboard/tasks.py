@@ -9,3 +9,6 @@ from leaderboard.services import snapshots_refresh
 def refresh_leaderboards() -> int:
     """Recompute every board (queued, debounced, after votes)."""
     return len(snapshots_refresh())
+
+
+from leaderboard.correlation_services import correlation_report_refresh  # noqa: E402, F401

@@ -12,3 +12,11 @@ urlpatterns = [
     path("api/snapshots/<str:public_id>/", views.api_snapshot, name="api-snapshot"),
     path("export/", views.export, name="export"),
 ]
+
+from leaderboard import correlation_views  # noqa: E402
+
+urlpatterns += [
+    path("correlation/", correlation_views.correlation_page, name="correlation"),
+    path("api/correlation/", correlation_views.api_correlation, name="api-correlation"),
+    path("correlation/download.<str:fmt>", correlation_views.correlation_download, name="correlation-download"),
+]

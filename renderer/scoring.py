@@ -149,8 +149,8 @@ def _geometry(asset: Asset, reference: Asset, work: Path, scores: Scores) -> Non
         scores.fail(GEOMETRY_METRICS, f"the {missing} has no mesh file")
         return
     try:
-        mine = _copy_out(asset.mesh.name, work / "asset.glb")
-        ref = _copy_out(reference.mesh.name, work / "reference.glb")
+        mine = _copy_out(str(asset.mesh.name), work / "asset.glb")
+        ref = _copy_out(str(reference.mesh.name), work / "reference.glb")
         result = compare_mesh_files(mine, ref)
     except (MeshLoadError, OSError) as exc:
         scores.fail(GEOMETRY_METRICS, str(exc).replace(str(work) + "/", ""))
@@ -361,9 +361,7 @@ def assets_needing_metrics(*, metrics: set[str], force: bool = False) -> list[in
     outputs = Asset.objects.filter(is_reference=False, status__in=FINISHED_STATUSES).order_by("prompt_id", "id")
     if force:
         return list(outputs.values_list("id", flat=True))
-    with_reference = set(
-        Asset.objects.filter(is_reference=True, status=Status.OK).values_list("prompt_id", flat=True)
-    )
+    with_reference = set(Asset.objects.filter(is_reference=True, status=Status.OK).values_list("prompt_id", flat=True))
     have: dict[int, set[str]] = {}
     for asset_id, name in AssetMetric.objects.filter(name__in=metrics).values_list("asset_id", "name"):
         have.setdefault(asset_id, set()).add(name)
@@ -388,9 +386,7 @@ def metrics_backfill(
     """Compute missing metrics of every finished output (every metric again with force)."""
     available = metric_names_available()
     if metric is not None and metric not in available:
-        raise UnknownMetric(
-            f"unknown or unavailable metric {metric!r} (available here: {', '.join(available)})"
-        )
+        raise UnknownMetric(f"unknown or unavailable metric {metric!r} (available here: {', '.join(available)})")
     wanted = {metric} if metric else set(available)
     report = BackfillReport()
     ids = assets_needing_metrics(metrics=wanted, force=force)
@@ -550,6 +546,7 @@ def _write_imported(layout: str, rows: dict[tuple[Any, ...], tuple[float | None,
                 )
             else:
                 gen_id, task, name = key
+                assert value is not None  # model-level values are never empty (checked per row)
                 _, created = GeneratorMetric.objects.update_or_create(
                     generator_id=gen_id,
                     task=task,

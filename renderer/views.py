@@ -44,5 +44,3 @@ def asset_detail(request: HttpRequest, public_id: str) -> HttpResponse:
     except Asset.DoesNotExist:
         raise Http404("No such asset") from None
     return render(request, "renderer/asset_detail.html", {"asset": asset})
-
-

@@ -1,0 +1,527 @@
+"""The correlation report: how well each automatic metric agrees with human votes.
+
+Computed in the background when snapshots land (a debounced thread on one
+machine, the Celery task `correlation_report_refresh` when a broker is
+configured), stored as a `renderer.models.CorrelationReport`, and read by the
+correlation page; a web request never computes it. The math lives in
+`leaderboard.correlation` (pure); this module loads the data and maps names
+to indices.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import json
+import logging
+import threading
+import time
+import zlib
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+import numpy as np
+from celery import shared_task
+from django.conf import settings
+from django.core.cache import cache
+from django.db import close_old_connections, transaction
+from django.db.models import Count, Max
+from django.utils import timezone
+
+from arena.broadcast import group_send
+from arena.models import FINISHED_STATUSES, Asset, Status, Task
+from leaderboard import correlation as corr
+from leaderboard import selectors
+from leaderboard.models import Snapshot
+from leaderboard.rating import bootstrap_strengths, elo_scale
+from leaderboard.services import GROUP
+from renderer.metrics.aggregate import METRICS, MetricInfo
+from renderer.models import AssetMetric, CorrelationReport, GeneratorMetric, ReportStatus
+
+log = logging.getLogger(__name__)
+
+PENDING_KEY = "leaderboard:correlation-pending"
+DEFAULT_ROUNDS = 1000
+STALE_AFTER = timedelta(minutes=10)
+LEARNED_BACKENDS = {"siglip": "SigLIP / SigLIP-2", "dino": "DINOv2 / DINOv3"}
+
+
+def _rounds() -> int:
+    return int(getattr(settings, "CORRELATION_BOOTSTRAP", DEFAULT_ROUNDS))
+
+
+def metric_info(name: str) -> MetricInfo:
+    """The catalogue entry; an imported metric unknown to it counts as higher-is-better."""
+    return METRICS.get(name) or MetricInfo(name, name.replace("_", " "), True, "", "Imported metric.")
+
+
+# ---------------------------------------------------------------------------
+# Loading one scope (a task, or all tasks)
+# ---------------------------------------------------------------------------
+
+
+@dataclass
+class ScopeData:
+    task: str
+    snapshot: Snapshot
+    models: list[str]
+    ratings: np.ndarray  # (n,) from the snapshot
+    boot_ratings: np.ndarray  # (rounds, n) refitted on resampled votes
+    votes_hash: str
+    asset_ids: list[list[int]]  # per model, in id order
+    status_ok: dict[int, bool]
+    values: dict[str, dict[int, float | None]]  # metric -> asset id -> value (None: undefined)
+    model_level: dict[str, dict[str, float]]  # imported metric -> model -> value
+    votes: list[tuple[int, str, int, int, int]]  # id, winner, asset a, asset b, annotator (decided only)
+
+
+def _boot_ratings(snapshot: Snapshot, task: str, models: list[str], rounds: int, seed: int) -> tuple[np.ndarray, str]:
+    battles, votes_hash = selectors.board_battles(task=task)
+    out = np.full((rounds, len(models)), np.nan)
+    if len(battles) == 0 or rounds == 0:
+        return out, votes_hash
+    counts = battles.counts()
+    opts = snapshot.options or {}
+    strengths = bootstrap_strengths(
+        len(counts.models),
+        counts.a,
+        counts.b,
+        counts.outcome,
+        counts.count,
+        rounds=rounds,
+        seed=seed,
+        exclude_ties=bool(opts.get("exclude_ties")),
+        exclude_bothbad=bool(opts.get("exclude_bothbad")),
+        alpha=float(opts.get("alpha") or 0.0),
+        workers=1,
+    )
+    boot = elo_scale(strengths)
+    where = {name: k for k, name in enumerate(counts.models)}
+    for k, name in enumerate(models):
+        if name in where:
+            out[:, k] = boot[:, where[name]]
+    return out, votes_hash
+
+
+def scope_load(*, task: str, rounds: int, seed: int) -> ScopeData | None:
+    snapshot = selectors.latest_snapshot(task=task)
+    if snapshot is None or not snapshot.rows:
+        return None
+    models = [row["model"] for row in snapshot.rows]
+    ratings = np.array([row["rating"] for row in snapshot.rows], dtype=np.float64)
+    boot, votes_hash = _boot_ratings(snapshot, task, models, rounds, seed)
+    assets = Asset.objects.filter(is_reference=False, status__in=FINISHED_STATUSES, generator__name__in=models)
+    if task:
+        assets = assets.filter(prompt__task=task)
+    index = {name: k for k, name in enumerate(models)}
+    asset_ids: list[list[int]] = [[] for _ in models]
+    status_ok: dict[int, bool] = {}
+    for asset_id, name, status in assets.order_by("id").values_list("id", "generator__name", "status"):
+        asset_ids[index[name]].append(asset_id)
+        status_ok[asset_id] = status == Status.OK
+    values: dict[str, dict[int, float | None]] = {}
+    rows = AssetMetric.objects.filter(asset__in=assets).exclude(name="executability")
+    for asset_id, name, value in rows.values_list("asset_id", "name", "value").iterator(chunk_size=10000):
+        values.setdefault(name, {})[asset_id] = value
+    model_level: dict[str, dict[str, float]] = {}
+    for name, model, value in GeneratorMetric.objects.filter(task=task, generator__name__in=models).values_list(
+        "name", "generator__name", "value"
+    ):
+        model_level.setdefault(name, {})[model] = value
+    decided = selectors.rated_votes(task=task).filter(winner__in=["a", "b"]).order_by("id")
+    votes = list(decided.values_list("id", "winner", "battle__asset_a_id", "battle__asset_b_id", "annotator_id"))
+    return ScopeData(task, snapshot, models, ratings, boot, votes_hash, asset_ids, status_ok, values, model_level,
+                     votes)  # fmt: skip
+
+
+# ---------------------------------------------------------------------------
+# Computing one scope
+# ---------------------------------------------------------------------------
+
+
+def _asset_arrays(data: ScopeData, name: str) -> tuple[list[np.ndarray], list[np.ndarray]]:
+    """Per model: values (NaN for a failure) and the present mask (False: unknown)."""
+    vals, pres = [], []
+    known = data.values.get(name, {})
+    for ids in data.asset_ids:
+        v = np.full(len(ids), np.nan)
+        p = np.zeros(len(ids), dtype=bool)
+        for k, asset_id in enumerate(ids):
+            if name == "executability":
+                v[k], p[k] = (1.0 if data.status_ok[asset_id] else 0.0), True
+            elif not data.status_ok[asset_id]:
+                p[k] = True  # failed to run: a failure for every metric
+            elif asset_id in known:
+                p[k] = True
+                value = known[asset_id]
+                v[k] = np.nan if value is None else value
+        vals.append(v)
+        pres.append(p)
+    return vals, pres
+
+
+def _asset_value(data: ScopeData, name: str, asset_id: int) -> tuple[bool, float]:
+    """(known, value) of one asset for vote-level comparisons; NaN is a failure."""
+    if asset_id not in data.status_ok:
+        return False, np.nan
+    if name == "executability":
+        return True, 1.0 if data.status_ok[asset_id] else 0.0
+    if not data.status_ok[asset_id]:
+        return True, np.nan
+    known = data.values.get(name, {})
+    if asset_id not in known:
+        return False, np.nan
+    value = known[asset_id]
+    return True, np.nan if value is None else float(value)
+
+
+def _means_payload(models: list[str], point: np.ndarray, boot: np.ndarray | None) -> list[dict[str, Any]]:
+    out = []
+    for k, model in enumerate(models):
+        if boot is None:
+            est = corr.estimate(point[k], [])
+        else:
+            est = corr.estimate(point[k], boot[:, k])
+        out.append({"model": model, **est.as_dict()})
+    return out
+
+
+def _correlation_payload(data: ScopeData, info: MetricInfo, point: np.ndarray, boot: np.ndarray) -> dict[str, Any]:
+    oriented = corr.orient(point, info.higher_is_better)
+    boot_oriented = corr.orient(boot, info.higher_is_better)
+    result = corr.correlations(data.ratings, oriented, data.boot_ratings, boot_oriented)
+    n_models = int(np.sum(np.isfinite(point) & np.isfinite(data.ratings)))
+    return {"n_models": n_models, **{name: est.as_dict() for name, est in result.items()}}
+
+
+def _asset_metric(data: ScopeData, name: str, indices: list[np.ndarray], weights: np.ndarray,
+                  human: np.ndarray) -> dict[str, Any] | None:  # fmt: skip
+    info = metric_info(name)
+    vals, pres = _asset_arrays(data, name)
+    n_assets = int(sum(p.sum() for p in pres))
+    if name != "executability" and not any(np.isfinite(v[p]).any() for v, p in zip(vals, pres, strict=True)):
+        return None  # nothing measured in this scope
+    direction = corr.MetricDirection(info.higher_is_better, info.failure_penalty_factor)
+    point_c, point_p = corr.model_means(vals, pres, direction)
+    boot_c, boot_p = corr.model_means(vals, pres, direction, indices)
+    aggregations = {}
+    for label, point, boot in (("conditional", point_c, boot_c), ("penalised", point_p, boot_p)):
+        aggregations[label] = {
+            "means": _means_payload(data.models, point, boot),
+            "correlation": _correlation_payload(data, info, point, boot),
+        }
+    return {
+        **_info_payload(info),
+        "level": "asset",
+        "n_assets": n_assets,
+        "n_failed": int(sum((p & ~np.isfinite(v)).sum() for v, p in zip(vals, pres, strict=True))),
+        "aggregations": aggregations,
+        "agreement": _vote_agreement(data, name, info, weights, human),
+    }
+
+
+def _model_metric(data: ScopeData, name: str) -> dict[str, Any]:
+    info = metric_info(name)
+    by_model = data.model_level[name]
+    point = np.array([by_model.get(model, np.nan) for model in data.models], dtype=np.float64)
+    boot = np.tile(point, (data.boot_ratings.shape[0], 1))
+    block = {
+        "means": _means_payload(data.models, point, None),
+        "correlation": _correlation_payload(data, info, point, boot),
+    }
+    return {
+        **_info_payload(info),
+        "level": "model",
+        "n_assets": None,
+        "n_failed": None,
+        "aggregations": {"conditional": block, "penalised": block},
+        "agreement": None,
+    }
+
+
+def _info_payload(info: MetricInfo) -> dict[str, Any]:
+    return {
+        "name": info.name,
+        "label": info.label,
+        "higher_is_better": info.higher_is_better,
+        "unit": info.unit,
+        "description": info.description,
+        "failure_penalty_factor": info.failure_penalty_factor,
+    }
+
+
+def _vote_agreement(data: ScopeData, name: str, info: MetricInfo, weights: np.ndarray,
+                    human: np.ndarray) -> dict[str, Any]:  # fmt: skip
+    n = len(data.votes)
+    value_a, value_b = np.full(n, np.nan), np.full(n, np.nan)
+    known = np.zeros(n, dtype=bool)
+    for k, (_, _, asset_a, asset_b, _) in enumerate(data.votes):
+        ka, va = _asset_value(data, name, asset_a)
+        kb, vb = _asset_value(data, name, asset_b)
+        known[k] = ka and kb
+        value_a[k], value_b[k] = va, vb
+    choice = corr.metric_choice(value_a, value_b, info.higher_is_better)
+    choice[~known] = -1
+    return corr.agreement(human, choice, weights)
+
+
+def _human_agreement(data: ScopeData, rounds: int, rng: np.random.Generator) -> dict[str, Any]:
+    keys, raters, choices = [], [], []
+    for _, winner, asset_a, asset_b, annotator in data.votes:
+        chosen = asset_a if winner == "a" else asset_b
+        keys.append((min(asset_a, asset_b), max(asset_a, asset_b)))
+        raters.append(annotator)
+        choices.append(0 if chosen == min(asset_a, asset_b) else 1)
+    first, second = corr.repeated_pairs(keys, raters, choices)
+    weights = corr.vote_weights(first.size, rounds, rng)
+    return {**corr.agreement(first, second, weights, symmetric=True), "pairs_of_votes": int(first.size)}
+
+
+def _metric_order(names: set[str]) -> list[str]:
+    known = [name for name in METRICS if name in names]
+    return known + sorted(names - set(known))
+
+
+def scope_compute(data: ScopeData, *, rounds: int, seed: int) -> dict[str, Any]:
+    rng = np.random.default_rng([seed, zlib.crc32(data.task.encode())])
+    indices = corr.resample_indices([len(ids) for ids in data.asset_ids], rounds, rng)
+    human = np.array([0 if winner == "a" else 1 for _, winner, *_ in data.votes], dtype=np.int64)
+    weights = corr.vote_weights(len(data.votes), rounds, rng)
+    metrics = []
+    asset_level = {"executability", *data.values}
+    for name in _metric_order(asset_level | set(data.model_level)):
+        if name in asset_level:
+            payload = _asset_metric(data, name, indices, weights, human)
+            if payload is None and name in data.model_level:
+                payload = _model_metric(data, name)  # imported per model, not measured per asset here
+            if payload is not None:
+                metrics.append(payload)
+        else:
+            metrics.append(_model_metric(data, name))
+    rows = {row["model"]: row for row in data.snapshot.rows}
+    return {
+        "task": data.task,
+        "label": selectors.task_label(data.task),
+        "snapshot": data.snapshot.public_id,
+        "snapshot_created_at": data.snapshot.created_at.isoformat(),
+        "n_votes": data.snapshot.n_votes,
+        "n_decided_votes": len(data.votes),
+        "votes_hash": data.snapshot.votes_hash,
+        "votes_changed_since_snapshot": data.votes_hash != data.snapshot.votes_hash,
+        "models": [
+            {
+                "model": model,
+                "rating": rows[model]["rating"],
+                "ci_low": rows[model].get("ci_low"),
+                "ci_high": rows[model].get("ci_high"),
+                "n_assets": len(data.asset_ids[k]),
+                "n_ok": sum(1 for a in data.asset_ids[k] if data.status_ok[a]),
+            }
+            for k, model in enumerate(data.models)
+        ],
+        "metrics": metrics,
+        "human_agreement": _human_agreement(data, rounds, rng),
+    }
+
+
+# ---------------------------------------------------------------------------
+# The report
+# ---------------------------------------------------------------------------
+
+
+def report_scopes() -> list[str]:
+    """The overall board and every task board that has a snapshot."""
+    tasks = [""] + [t for t in Task.values if Snapshot.objects.filter(task=t, category="").exists()]
+    return tasks if Snapshot.objects.filter(task="", category="").exists() else tasks[1:]
+
+
+def learned_status() -> dict[str, Any]:
+    from renderer.scoring import embedding_backends_configured, weights_dir
+
+    configured = embedding_backends_configured()
+    root = weights_dir()
+    return {
+        "weights_dir_set": root is not None,
+        "configured": sorted(configured),
+        "missing": [name for name in LEARNED_BACKENDS if name not in configured],
+        "backends": LEARNED_BACKENDS,
+    }
+
+
+def report_fingerprint(*, rounds: int, seed: int) -> str:
+    """Hash of everything the report depends on, to skip recomputing an unchanged one."""
+    snapshots = [
+        (task, s.public_id if s else None) for task in report_scopes() for s in [selectors.latest_snapshot(task=task)]
+    ]
+    metrics = AssetMetric.objects.aggregate(n=Count("id"), last=Max("computed_at"))
+    model_level = GeneratorMetric.objects.aggregate(n=Count("id"), last=Max("computed_at"))
+    statuses = Asset.objects.filter(is_reference=False).aggregate(n=Count("id"), last=Max("rendered_at"))
+    parts = [snapshots, metrics, model_level, statuses, rounds, seed, learned_status()["configured"]]
+    return hashlib.sha256(json.dumps(parts, default=str, sort_keys=True).encode()).hexdigest()
+
+
+def report_compute(*, rounds: int | None = None, seed: int = 0, force: bool = False) -> CorrelationReport | None:
+    """Compute and store the report; None when there is no snapshot yet.
+
+    An unchanged input (same snapshots, metrics and settings) returns the
+    stored report unless forced.
+    """
+    rounds = _rounds() if rounds is None else rounds
+    scopes = report_scopes()
+    if not scopes:
+        return None
+    fingerprint = report_fingerprint(rounds=rounds, seed=seed)
+    latest = report_latest()
+    if latest is not None and latest.fingerprint == fingerprint and not force:
+        return latest
+    report = CorrelationReport.objects.create(status=ReportStatus.COMPUTING, fingerprint=fingerprint)
+    started = time.perf_counter()
+    try:
+        payload: dict[str, Any] = {"scopes": []}
+        for task in scopes:
+            data = scope_load(task=task, rounds=rounds, seed=seed)
+            if data is not None:
+                payload["scopes"].append(scope_compute(data, rounds=rounds, seed=seed))
+    except Exception as exc:
+        CorrelationReport.objects.filter(id=report.id).update(
+            status=ReportStatus.FAILED, error=repr(exc), finished_at=timezone.now()
+        )
+        raise
+    seconds = time.perf_counter() - started
+    report.report = {
+        **payload,
+        "report": report.public_id,
+        "generated_at": timezone.now().isoformat(),
+        "compute_seconds": seconds,
+        "rounds": rounds,
+        "seed": seed,
+        "level": corr.LEVEL,
+        "coefficients": list(corr.COEFFICIENTS),
+        "aggregations": list(corr.AGGREGATIONS),
+        "learned": learned_status(),
+    }
+    report.status = ReportStatus.READY
+    report.compute_seconds = seconds
+    report.finished_at = timezone.now()
+    report.save()
+    # The correlation page listens on the leaderboard's group; an empty list tells it to refetch.
+    group_send(GROUP, {"type": "leaderboard.updated", "snapshots": [], "correlation": report.public_id})
+    return report
+
+
+def report_latest() -> CorrelationReport | None:
+    """The newest finished report."""
+    return CorrelationReport.objects.filter(status=ReportStatus.READY).order_by("-created_at", "-id").first()
+
+
+def report_in_progress() -> bool:
+    """Whether a report is being computed (one started long ago was lost with its process)."""
+    since = timezone.now() - STALE_AFTER
+    latest = CorrelationReport.objects.order_by("-created_at", "-id").first()
+    return latest is not None and latest.status == ReportStatus.COMPUTING and latest.created_at > since
+
+
+# ---------------------------------------------------------------------------
+# In the background
+# ---------------------------------------------------------------------------
+
+
+@shared_task(acks_late=True)
+def correlation_report_refresh() -> str | None:
+    """Recompute the correlation report (queued, debounced, after snapshots land)."""
+    cache.delete(PENDING_KEY)
+    report = report_compute()
+    return report.public_id if report else None
+
+
+def report_request() -> None:
+    """Ask for a recompute soon; a burst of snapshots or metrics within the debounce window makes one."""
+    delay = float(settings.LEADERBOARD_DEBOUNCE_SECONDS)
+    if not cache.add(PENDING_KEY, 1, timeout=int(delay) + 600):
+        return
+    if settings.CELERY_BROKER_URL:
+        transaction.on_commit(lambda: correlation_report_refresh.apply_async(countdown=delay))
+    else:
+        timer = threading.Timer(delay, _compute_in_thread)
+        timer.daemon = True
+        transaction.on_commit(timer.start)
+
+
+def _compute_in_thread() -> None:
+    close_old_connections()
+    try:
+        cache.delete(PENDING_KEY)
+        report_compute()
+    except Exception:
+        log.exception("correlation report failed")
+    finally:
+        close_old_connections()
+
+
+def snapshot_saved(sender: type[Snapshot], instance: Snapshot, created: bool, **kwargs: Any) -> None:
+    """post_save receiver: new snapshots mean new ratings to correlate."""
+    if created and not instance.category:
+        report_request()
+
+
+# ---------------------------------------------------------------------------
+# Downloads
+# ---------------------------------------------------------------------------
+
+CSV_FIELDS = ["section", "task", "metric", "aggregation", "statistic", "model", "value", "low", "high", "n"]
+
+
+def report_rows(report: dict[str, Any]) -> Iterator[dict[str, Any]]:
+    """Everything on the page as long-format rows (one number per row)."""
+    for scope in report.get("scopes", []):
+        task = scope["task"] or "all"
+        for model in scope["models"]:
+            yield {"section": "rating", "task": task, "model": model["model"], "statistic": "elo",
+                   "value": model["rating"], "low": model["ci_low"], "high": model["ci_high"],
+                   "n": model["n_assets"]}  # fmt: skip
+        for metric in scope["metrics"]:
+            for aggregation, block in metric["aggregations"].items():
+                if metric["level"] == "model" and aggregation == "penalised":
+                    continue  # the same numbers as "conditional"
+                agg = aggregation if metric["level"] == "asset" else "model-level"
+                for mean in block["means"]:
+                    yield {"section": "mean", "task": task, "metric": metric["name"], "aggregation": agg,
+                           "statistic": "mean", "model": mean["model"], "value": mean["value"],
+                           "low": mean["low"], "high": mean["high"]}  # fmt: skip
+                for name in corr.COEFFICIENTS:
+                    est = block["correlation"][name]
+                    yield {"section": "correlation", "task": task, "metric": metric["name"], "aggregation": agg,
+                           "statistic": name, "value": est["value"], "low": est["low"], "high": est["high"],
+                           "n": block["correlation"]["n_models"]}  # fmt: skip
+            if metric["agreement"]:
+                for stat in ("accuracy", "kappa"):
+                    est = metric["agreement"][stat]
+                    yield {"section": "vote-agreement", "task": task, "metric": metric["name"], "statistic": stat,
+                           "value": est["value"], "low": est["low"], "high": est["high"],
+                           "n": metric["agreement"]["n"]}  # fmt: skip
+        human = scope["human_agreement"]
+        for stat in ("accuracy", "kappa"):
+            est = human[stat]
+            yield {"section": "human-agreement", "task": task, "metric": "human", "statistic": stat,
+                   "value": est["value"], "low": est["low"], "high": est["high"], "n": human["n"]}  # fmt: skip
+
+
+def report_csv(report: dict[str, Any]) -> str:
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=CSV_FIELDS, extrasaction="ignore", lineterminator="\n")
+    writer.writeheader()
+    for row in report_rows(report):
+        writer.writerow({key: ("" if row.get(key) is None else row.get(key)) for key in CSV_FIELDS})
+    return out.getvalue()
+
+
+def report_refresh_now() -> str:
+    """From a command: queue the report on Celery, or compute it here. Says what happened."""
+    if settings.CELERY_BROKER_URL:
+        correlation_report_refresh.delay()
+        return "queued"
+    report = report_compute()
+    return f"stored {report.public_id}" if report else "no leaderboard snapshot yet"

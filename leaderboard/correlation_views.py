@@ -1,0 +1,78 @@
+"""The correlation page and its downloads: they read the stored report, never compute it."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import render
+from django.views.decorators.http import require_GET
+
+from arena.models import Task
+from leaderboard import correlation_services as services
+from leaderboard.models import Snapshot
+from renderer.models import CorrelationReport
+
+
+def _state(report: CorrelationReport | None) -> str:
+    if report is not None:
+        return "ready"
+    return "computing" if Snapshot.objects.exists() else "empty"
+
+
+def _payload(report: CorrelationReport | None) -> dict[str, Any]:
+    return {
+        "status": _state(report),
+        "updating": services.report_in_progress(),
+        "report": report.report if report else None,
+        "learned": report.report.get("learned") if report else services.learned_status(),
+    }
+
+
+def _latest() -> CorrelationReport | None:
+    report = services.report_latest()
+    if report is None and Snapshot.objects.exists():
+        services.report_request()  # schedules the background computation; returns at once
+    return report
+
+
+@require_GET
+def correlation_page(request: HttpRequest) -> HttpResponse:
+    task = request.GET.get("task", "")
+    if task and task not in Task.values:
+        raise Http404(f"Unknown task {task!r}")
+    report = _latest()
+    payload = _payload(report)
+    scopes = payload["report"]["scopes"] if payload["report"] else []
+    scope = next((s for s in scopes if s["task"] == task), scopes[0] if scopes else None)
+    context = {
+        "data": payload,
+        "report": report,
+        "scope": scope,
+        "scopes": scopes,
+        "task": scope["task"] if scope else task,
+        "learned": payload["learned"],
+    }
+    return render(request, "leaderboard/correlation.html", context)
+
+
+@require_GET
+def api_correlation(request: HttpRequest) -> JsonResponse:
+    return JsonResponse(_payload(_latest()))
+
+
+@require_GET
+def correlation_download(request: HttpRequest, fmt: str) -> HttpResponse:
+    report = services.report_latest()
+    if report is None:
+        raise Http404("No correlation report yet")
+    if fmt == "json":
+        body, content_type = json.dumps(report.report, indent=1), "application/json"
+    elif fmt == "csv":
+        body, content_type = services.report_csv(report.report), "text/csv; charset=utf-8"
+    else:
+        raise Http404(f"Unknown format {fmt!r}")
+    response = HttpResponse(body, content_type=content_type)
+    response["Content-Disposition"] = f'attachment; filename="arena-correlation-{report.public_id}.{fmt}"'
+    return response

@@ -1,0 +1,401 @@
+// The correlation page: metrics against the human rating, interactive and live.
+//
+// The server renders the table of the chosen board from the stored report;
+// this module draws the charts (Plotly, loaded as a classic script before
+// this one), lets the reader switch board, aggregation, coefficient and
+// metric without reloading, and fetches the report again when new snapshots
+// land (the leaderboard's websocket) or while a report is being computed.
+import { liveSocket } from "./live.js";
+
+const root = document.getElementById("correlation");
+const byId = (id) => document.getElementById(id);
+
+const INK = "#1d1d1f";
+const MUTED = "#6b6b70";
+const GRID = "#ecece8";
+const ACCENT = "#2f5fd0";
+const IMPORTED = "#8e5bb8";
+const CEILING = "#1f8a4c";
+const CHARTS = { bars: "chart-bars", scatter: "chart-scatter", agreement: "chart-agreement" };
+const POLL_MS = 5000;
+const COEFFICIENT_LABELS = { pearson: "Pearson r", spearman: "Spearman ρ", kendall: "Kendall τ" };
+const AGGREGATION_LABELS = { conditional: "conditional means", penalised: "penalised means" };
+
+// Read by the browser tests.
+const state = {
+  data: JSON.parse(byId("correlation-data").textContent),
+  task: root.dataset.task,
+  aggregation: "conditional",
+  coefficient: "spearman",
+  metric: null,
+  agreement: "accuracy",
+  charted: {},
+  refreshes: 0,
+  error: "",
+};
+window.correlationState = state;
+
+// ---- numbers and DOM ----------------------------------------------------------
+
+const fixed = (x, digits = 2) => (x == null ? "–" : x.toFixed(digits));
+const percent = (x) => (x == null ? "–" : `${Math.round(x * 100)}%`);
+
+function el(tag, props = {}, ...children) {
+  const node = document.createElement(tag);
+  for (const [key, value] of Object.entries(props)) {
+    if (value == null || value === false) continue;
+    if (key === "class") node.className = value;
+    else node.setAttribute(key, value === true ? "" : value);
+  }
+  node.append(...children.filter((child) => child != null));
+  return node;
+}
+
+const setText = (id, text) => {
+  const node = byId(id);
+  if (node) node.textContent = text;
+};
+
+function announce(text) {
+  setText("report-status", text);
+}
+
+const report = () => state.data.report;
+const scopes = () => report()?.scopes ?? [];
+const scope = () => scopes().find((s) => s.task === state.task) ?? scopes()[0] ?? null;
+const metricOf = (s, name) => s?.metrics.find((m) => m.name === name) ?? s?.metrics[0] ?? null;
+const blockOf = (metric) => metric.aggregations[state.aggregation];
+
+// ---- the table ----------------------------------------------------------------
+
+function estimateCell(est) {
+  if (!est || est.value == null) return el("td", { class: "num" }, el("span", { class: "muted" }, "–"));
+  const interval = est.low == null ? null : el("span", { class: "ci-text" }, `[${fixed(est.low)}, ${fixed(est.high)}]`);
+  return el("td", { class: "num" }, el("strong", {}, fixed(est.value)), interval ? " " : null, interval);
+}
+
+function metricRow(metric) {
+  const block = blockOf(metric);
+  const chips = [];
+  if (metric.level === "model") chips.push(" ", el("span", { class: "chip imported", title: "Imported model-level values" }, "model level"));
+  if (!metric.higher_is_better) {
+    chips.push(" ", el("span", { class: "chip direction", title: "Lower is better: its sign is flipped, so a positive coefficient means agreement" }, "lower is better"));
+  }
+  const agreement = metric.agreement;
+  return el("tr", { "data-metric": metric.name, class: metric.name === state.metric ? "is-selected" : null },
+    el("th", { scope: "row" }, el("span", { class: "model-name" }, metric.label), ...chips),
+    ...report().coefficients.map((name) => estimateCell(block.correlation[name])),
+    el("td", { class: "num" }, String(block.correlation.n_models)),
+    el("td", { class: "num" }, agreement ? percent(agreement.accuracy.value) : el("span", { class: "muted" }, "–")),
+    el("td", { class: "num" }, agreement ? fixed(agreement.kappa.value) : el("span", { class: "muted" }, "–")));
+}
+
+function ceilingRow(s) {
+  const human = s.human_agreement;
+  return el("tr", { class: "ceiling", "data-metric": "human" },
+    el("th", { scope: "row" }, el("span", { class: "model-name" }, "Another annotator"), " ",
+      el("span", { class: "chip ceiling-chip", title: "Two annotators who voted on the same pair of assets" }, "ceiling")),
+    el("td", { class: "num", colspan: "4" }, el("span", { class: "muted" }, `${human.pairs_of_votes} pairs of votes on the same asset pair`)),
+    el("td", { class: "num" }, percent(human.accuracy.value)),
+    el("td", { class: "num" }, fixed(human.kappa.value)));
+}
+
+function renderTable(s) {
+  byId("corr-rows").replaceChildren(...s.metrics.map(metricRow), ceilingRow(s));
+  setText("caption-scope", s.task ? s.label : "All tasks");
+  setText("caption-models", String(s.models.length));
+  setText("caption-aggregation", AGGREGATION_LABELS[state.aggregation]);
+  setText("stat-models", String(s.models.length));
+  setText("stat-votes", String(s.n_votes));
+  setText("stat-metrics", String(s.metrics.length));
+  setText("stat-rounds", String(report().rounds));
+  setText("methods-rounds", String(report().rounds));
+}
+
+function renderControls(s) {
+  const tabs = byId("task-tabs");
+  tabs.replaceChildren(...scopes().map((item) => {
+    const href = item.task ? `?task=${encodeURIComponent(item.task)}` : location.pathname;
+    const tab = el("a", { class: "tab", href, "data-task": item.task, "aria-current": item.task === s.task ? "page" : null },
+      item.task ? item.label : "Overall");
+    tab.addEventListener("click", (event) => {
+      event.preventDefault();
+      state.task = item.task;
+      history.replaceState(null, "", href);
+      render();
+    });
+    return tab;
+  }));
+  const select = byId("metric-select");
+  const options = s.metrics.map((m) => el("option", { value: m.name, selected: m.name === state.metric }, m.label));
+  select.replaceChildren(...options);
+}
+
+function renderAge() {
+  const r = report();
+  if (!r) return;
+  const time = el("time", { datetime: r.generated_at }, `${r.generated_at.slice(0, 16).replace("T", " ")} UTC`);
+  byId("report-age").replaceChildren("Computed ", time, ` in ${r.compute_seconds.toFixed(1)} s`);
+}
+
+// ---- charts ---------------------------------------------------------------------
+
+const plotly = () => window.Plotly;
+
+function baseLayout(extra = {}) {
+  return {
+    font: { family: getComputedStyle(document.body).fontFamily, size: 12, color: INK },
+    paper_bgcolor: "rgba(0,0,0,0)",
+    plot_bgcolor: "rgba(0,0,0,0)",
+    margin: { l: 8, r: 16, t: 30, b: 8 },
+    hoverlabel: { bgcolor: "#fff", bordercolor: "#deded9", font: { color: INK } },
+    ...extra,
+  };
+}
+
+function fileName(name) {
+  const parts = ["correlation", state.task || "overall", name, state.aggregation, report()?.report];
+  return parts.filter(Boolean).join("-").replace(/[^\w.-]+/g, "_");
+}
+
+function chartConfig(name) {
+  return {
+    responsive: true,
+    displaylogo: false,
+    modeBarButtonsToRemove: ["select2d", "lasso2d", "autoScale2d"],
+    toImageButtonOptions: { format: "png", filename: fileName(name), scale: 2 },
+  };
+}
+
+const errorBars = (points, color) => ({
+  type: "data",
+  symmetric: false,
+  array: points.map((p) => (p.value != null && p.high != null ? p.high - p.value : 0)),
+  arrayminus: points.map((p) => (p.value != null && p.low != null ? p.value - p.low : 0)),
+  color,
+  thickness: 2,
+  width: 4,
+});
+
+function barsChart(s) {
+  const metrics = s.metrics;
+  const points = metrics.map((m) => blockOf(m).correlation[state.coefficient]);
+  const trace = {
+    type: "bar",
+    orientation: "h",
+    x: points.map((p) => p.value),
+    y: metrics.map((m) => m.label),
+    customdata: metrics.map((m, k) => [m.name, fixed(points[k].low), fixed(points[k].high), blockOf(m).correlation.n_models]),
+    marker: { color: metrics.map((m) => (m.name === state.metric ? INK : m.level === "model" ? IMPORTED : ACCENT)) },
+    error_x: errorBars(points, MUTED),
+    hovertemplate: `<b>%{y}</b><br>${COEFFICIENT_LABELS[state.coefficient]} %{x:.2f}` +
+      "<br>95% interval %{customdata[1]} to %{customdata[2]}<br>%{customdata[3]} models<extra></extra>",
+  };
+  const layout = baseLayout({
+    height: Math.max(240, 80 + 34 * metrics.length),
+    xaxis: { title: { text: `${COEFFICIENT_LABELS[state.coefficient]} with the rating (${AGGREGATION_LABELS[state.aggregation]})` },
+      range: [-1.05, 1.05], gridcolor: GRID, zeroline: true, zerolinecolor: "#b9b9b3", automargin: true },
+    yaxis: { type: "category", autorange: "reversed", automargin: true },
+    bargap: 0.35,
+  });
+  return [[trace], layout];
+}
+
+function scatterChart(s) {
+  const metric = metricOf(s, state.metric);
+  if (!metric) return [[], baseLayout({ height: 300 })];
+  const means = blockOf(metric).means;
+  const models = s.models;
+  const x = means.map((p) => p.value);
+  const trace = {
+    type: "scatter",
+    mode: "markers+text",
+    x,
+    y: models.map((m) => m.rating),
+    text: models.map((m) => m.model),
+    textposition: "top center",
+    textfont: { size: 11, color: MUTED },
+    customdata: models.map((m, k) => [fixed(m.ci_low, 0), fixed(m.ci_high, 0), fixed(means[k].low, 4), fixed(means[k].high, 4)]),
+    error_y: errorBars(models.map((m) => ({ value: m.rating, low: m.ci_low, high: m.ci_high })), "#c7d4f4"),
+    error_x: errorBars(means, "#e3c9b8"),
+    marker: { color: metric.level === "model" ? IMPORTED : ACCENT, size: 11, line: { color: "#fff", width: 1.5 } },
+    hovertemplate: "<b>%{text}</b><br>Rating %{y:.0f} (%{customdata[0]} to %{customdata[1]})" +
+      `<br>${metric.label.replace(/[<>&]/g, "")} %{x:.4g} (%{customdata[2]} to %{customdata[3]})<extra></extra>`,
+  };
+  const corr = blockOf(metric).correlation;
+  const summary = report().coefficients.map((name) => {
+    const est = corr[name];
+    return `${COEFFICIENT_LABELS[name]} ${fixed(est.value)} [${fixed(est.low)}, ${fixed(est.high)}]`;
+  }).join(" · ");
+  const unit = metric.unit ? ` (${metric.unit})` : "";
+  const layout = baseLayout({
+    height: 420,
+    margin: { l: 8, r: 16, t: 46, b: 8 },
+    showlegend: false,
+    title: { text: `${summary} · ${corr.n_models} models`, font: { size: 12, color: MUTED }, x: 0, xanchor: "left" },
+    xaxis: { title: { text: `${metric.label}${unit}, ${metric.higher_is_better ? "higher" : "lower"} is better` },
+      gridcolor: GRID, zeroline: false, automargin: true, autorange: metric.higher_is_better ? true : "reversed" },
+    yaxis: { title: { text: "Rating (Elo scale)" }, gridcolor: GRID, zeroline: false, automargin: true },
+  });
+  return [[trace], layout];
+}
+
+function agreementChart(s) {
+  const metrics = s.metrics.filter((m) => m.agreement);
+  const stat = state.agreement;
+  const points = metrics.map((m) => m.agreement[stat]);
+  const trace = {
+    type: "bar",
+    orientation: "h",
+    x: points.map((p) => p.value),
+    y: metrics.map((m) => m.label),
+    customdata: metrics.map((m, k) => [fixed(points[k].low), fixed(points[k].high), m.agreement.n, percent(m.agreement.coverage)]),
+    marker: { color: ACCENT },
+    error_x: errorBars(points, MUTED),
+    hovertemplate: `<b>%{y}</b><br>${stat === "kappa" ? "κ" : "Accuracy"} %{x:.2f} (%{customdata[0]} to %{customdata[1]})` +
+      "<br>%{customdata[2]} votes where the metric has a preference (%{customdata[3]} of decided votes)<extra></extra>",
+  };
+  const ceiling = s.human_agreement[stat].value;
+  const chance = stat === "kappa" ? 0 : 0.5;
+  const line = (x, dash, color) => ({ type: "line", xref: "x", yref: "paper", x0: x, x1: x, y0: 0, y1: 1, line: { color, width: 1.5, dash } });
+  const shapes = [line(chance, "dot", "#b9b9b3")];
+  if (ceiling != null) shapes.push(line(ceiling, "dash", CEILING));
+  const layout = baseLayout({
+    height: Math.max(220, 80 + 34 * metrics.length),
+    xaxis: { title: { text: stat === "kappa" ? "Cohen's κ with the vote" : "Share of decided votes where the metric agrees" },
+      range: stat === "kappa" ? [-1, 1] : [0, 1], gridcolor: GRID, zeroline: false, automargin: true },
+    yaxis: { type: "category", autorange: "reversed", automargin: true },
+    shapes,
+    bargap: 0.35,
+  });
+  return [[trace], layout];
+}
+
+function draw(name, build) {
+  const node = byId(CHARTS[name]);
+  if (!node || !plotly()) return;
+  const [traces, layout] = build();
+  node.style.height = `${layout.height}px`;
+  plotly().react(node, traces, layout, chartConfig(name));
+  state.charted[name] = true;
+}
+
+function renderCharts(s) {
+  if (!plotly() || !s) return;
+  draw("bars", () => barsChart(s));
+  draw("scatter", () => scatterChart(s));
+  draw("agreement", () => agreementChart(s));
+  const bars = byId(CHARTS.bars);
+  if (!bars.dataset.wired) {
+    bars.dataset.wired = "1";
+    bars.on("plotly_click", (event) => {
+      const name = event.points?.[0]?.customdata?.[0];
+      if (name) selectMetric(name);
+    });
+  }
+}
+
+// ---- everything -----------------------------------------------------------------
+
+function render() {
+  const s = scope();
+  const ready = Boolean(s);
+  byId("report-body").hidden = !ready;
+  const empty = byId("report-empty");
+  if (empty) empty.hidden = ready;
+  if (!ready) return;
+  state.task = s.task;
+  root.dataset.task = s.task;
+  if (!s.metrics.some((m) => m.name === state.metric)) state.metric = s.metrics[0]?.name ?? null;
+  renderControls(s);
+  renderTable(s);
+  renderAge();
+  renderCharts(s);
+}
+
+function selectMetric(name) {
+  state.metric = name;
+  byId("metric-select").value = name;
+  render();
+}
+
+let polling = 0;
+async function refresh() {
+  try {
+    const response = await fetch(root.dataset.apiUrl, { headers: { Accept: "application/json" } });
+    if (!response.ok) throw new Error(`HTTP ${response.status}`);
+    const data = await response.json();
+    const before = report()?.report;
+    state.data = data;
+    state.refreshes += 1;
+    if (data.report?.report !== before) {
+      render();
+      root.classList.remove("is-fresh");
+      void root.offsetWidth;
+      root.classList.add("is-fresh");
+      announce(before ? "Updated just now." : "");
+    } else {
+      announce(data.updating ? "Updating…" : "");
+    }
+    clearTimeout(polling);
+    if (data.status === "computing" || data.updating) polling = setTimeout(refresh, POLL_MS);
+  } catch (error) {
+    state.error = String(error);
+    announce("Could not load the latest report; the page will try again on the next update.");
+  }
+}
+window.correlationRefresh = refresh;
+
+function wireControls() {
+  byId("aggregation-select").addEventListener("change", (event) => {
+    state.aggregation = event.target.value;
+    render();
+  });
+  byId("coefficient-select").addEventListener("change", (event) => {
+    state.coefficient = event.target.value;
+    render();
+  });
+  byId("metric-select").addEventListener("change", (event) => selectMetric(event.target.value));
+  root.querySelectorAll("[data-agreement]").forEach((button) => {
+    button.addEventListener("click", () => {
+      state.agreement = button.dataset.agreement;
+      root.querySelectorAll("[data-agreement]").forEach((other) => other.setAttribute("aria-pressed", String(other === button)));
+      renderCharts(scope());
+    });
+  });
+  root.querySelectorAll(".image-download").forEach((button) => {
+    button.addEventListener("click", () => {
+      const node = byId(CHARTS[button.dataset.chart]);
+      if (!plotly() || !state.charted[button.dataset.chart]) return;
+      plotly().downloadImage(node, {
+        format: button.dataset.format,
+        filename: fileName(button.dataset.chart),
+        width: node.clientWidth,
+        height: node.clientHeight,
+        scale: button.dataset.format === "png" ? 2 : 1,
+      });
+    });
+  });
+  byId("corr-rows").addEventListener("click", (event) => {
+    const row = event.target.closest("tr[data-metric]");
+    if (row && row.dataset.metric !== "human") selectMetric(row.dataset.metric);
+  });
+}
+
+function start() {
+  byId("aggregation-select").value = state.aggregation;
+  byId("coefficient-select").value = state.coefficient;
+  wireControls();
+  byId("chart-grid").hidden = !plotly();
+  byId("charts-unavailable").hidden = Boolean(plotly());
+  render();
+  let resizing = 0;
+  window.addEventListener("resize", () => {
+    clearTimeout(resizing);
+    resizing = setTimeout(() => renderCharts(scope()), 200);
+  });
+  if (state.data.status === "computing" || state.data.updating) polling = setTimeout(refresh, POLL_MS);
+  if ("WebSocket" in window) liveSocket(root.dataset.livePath, () => refresh());
+}
+
+start();
