@@ -59,6 +59,9 @@ demo: install
 	$(MANAGE) migrate --noinput -v 0
 	$(MANAGE) arena_import demo/
 	$(MANAGE) arena_render
+	$(MANAGE) arena_metrics
+	@# Simulated demo votes (from each demo generator's 'simulated_rating'), only into an empty arena.
+	$(MANAGE) arena_demo_votes --if-empty --votes 300
 
 run: demo serve
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -90,34 +90,76 @@ def detect_layout(root: Path) -> str:
 def read_records(root: Path) -> Iterator[Record]:
     root = root.resolve()
     if detect_layout(root) == "manifest":
-        yield from read_manifest(root)
+        yield from first_of_each(read_manifest(root))
     else:
-        yield from read_benchmark(root)
+        yield from first_of_each(read_benchmark(root))
+
+
+def natural_key(record: GeneratorRecord | PromptRecord | OutputRecord) -> str:
+    if isinstance(record, GeneratorRecord):
+        return f"generator {record.name!r}"
+    if isinstance(record, PromptRecord):
+        return f"slug {record.slug!r}"
+    return f"output of {record.generator!r} for {record.prompt!r}"
+
+
+def first_of_each(records: Iterable[Record]) -> Iterator[Record]:
+    """Refuse a record whose natural key an earlier record of the run had: it would silently replace it."""
+    seen: dict[str, str] = {}
+    for record in records:
+        if not isinstance(record, RecordError):
+            key = natural_key(record)
+            if key in seen:
+                record = RecordError(record.where, f"duplicate {key}: already given at {seen[key]}")
+            else:
+                seen[key] = record.where
+        yield record
 
 
 # -- files -----------------------------------------------------------------
+
+
+def check_text(value: str, what: str) -> None:
+    """Refuse text that no database (nor file system) stores: NUL characters, lone surrogates."""
+    if "\x00" in value:
+        raise BadRecord(f"{what} contains a NUL character")
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        raise BadRecord(f"{what} contains a lone surrogate at character {exc.start}: not valid Unicode") from None
 
 
 def resolve_inside(root: Path, relative: Any, what: str) -> Path:
     """The file `relative` names, refusing anything outside `root`."""
     if not isinstance(relative, str) or not relative:
         raise BadRecord(f"'{what}' must be a non-empty relative path")
+    check_text(relative, f"'{what}' path {relative!r}")
     if Path(relative).is_absolute():
         raise BadRecord(f"'{what}' path {relative!r} must be relative to the manifest folder")
-    path = (root / relative).resolve()
-    if not path.is_relative_to(root):
+    try:
+        path = (root / relative).resolve()
+        inside = path.is_relative_to(root)
+        exists = inside and path.is_file()
+    except (OSError, RuntimeError) as exc:  # a name too long, a symlink loop
+        reason = exc.strerror if isinstance(exc, OSError) else str(exc)
+        raise BadRecord(f"'{what}' path {relative!r} cannot be resolved ({reason})") from None
+    if not inside:
         raise BadRecord(f"'{what}' path {relative!r} points outside the manifest folder")
-    if not path.is_file():
+    if not exists:
         raise BadRecord(f"'{what}' file {relative!r} does not exist")
     return path
 
 
 def read_code(path: Path, what: str = "code") -> str:
-    size = path.stat().st_size
-    if size > MAX_CODE_BYTES:
-        raise BadRecord(f"{what} file {path.name} is {size} bytes, over the {MAX_CODE_BYTES}-byte limit")
     try:
-        text = path.read_bytes().decode("utf-8")
+        size = path.stat().st_size
+        if size > MAX_CODE_BYTES:
+            raise BadRecord(f"{what} file {path.name} is {size} bytes, over the {MAX_CODE_BYTES}-byte limit")
+        data = path.read_bytes()
+    except OSError as exc:
+        raise BadRecord(f"{what} file {path.name} cannot be read ({exc.strerror})") from None
+    try:
+        text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise BadRecord(f"{what} file {path.name} is not UTF-8 text (byte {exc.start})") from None
     if "\x00" in text:
@@ -139,22 +181,39 @@ def check_file(path: Path, suffixes: set[str], limit: int, what: str) -> Path:
 # -- the project's manifest ------------------------------------------------
 
 
+# Only these end a line: str.splitlines() also splits on U+2028 and others, valid inside a JSON string.
+LINE_BREAK = re.compile(r"\r\n|\r|\n")
+
+
+def _no_constant(name: str) -> None:
+    raise ValueError(f"{name} is not a JSON value")
+
+
 def read_jsonl(path: Path) -> Iterator[tuple[str, dict[str, Any] | RecordError]]:
     if not path.is_file():
         return
+    data = path.read_bytes()
     try:
-        lines = path.read_bytes().decode("utf-8").splitlines()
+        text = data.decode("utf-8").removeprefix("\ufeff")  # editors may start UTF-8 with a BOM
     except UnicodeDecodeError as exc:
-        yield str(path.name), RecordError(path.name, f"not UTF-8 text (byte {exc.start})")
+        line_no = data[: exc.start].count(b"\n") + 1
+        reason = f"not UTF-8 text (byte {exc.start}, line {line_no}): nothing of this file was imported"
+        yield str(path.name), RecordError(path.name, reason)
         return
-    for number, line in enumerate(lines, start=1):
+    for number, line in enumerate(LINE_BREAK.split(text), start=1):
         where = f"{path.name}:{number}"
         if not line.strip():
             continue
         try:
-            row = json.loads(line)
+            row = json.loads(line, parse_constant=_no_constant)
         except json.JSONDecodeError as exc:
             yield where, RecordError(where, f"malformed JSON ({exc.msg} at column {exc.colno})")
+            continue
+        except RecursionError:
+            yield where, RecordError(where, "malformed JSON (nested too deeply)")
+            continue
+        except ValueError as exc:  # NaN, or an integer over Python's digit limit
+            yield where, RecordError(where, f"malformed JSON ({str(exc).split(':')[0]})")
             continue
         if not isinstance(row, dict):
             yield where, RecordError(where, "each line must be a JSON object")
@@ -168,6 +227,7 @@ def text_field(row: dict[str, Any], key: str, *, required: bool = True, limit: i
         value = ""
     if not isinstance(value, str):
         raise BadRecord(f"'{key}' must be a string")
+    check_text(value, f"'{key}'")
     if required and not value.strip():
         raise BadRecord(f"'{key}' is missing")
     if len(value) > limit:
@@ -176,9 +236,12 @@ def text_field(row: dict[str, Any], key: str, *, required: bool = True, limit: i
 
 
 def parse_generator(root: Path, where: str, row: dict[str, Any]) -> GeneratorRecord:
-    metadata = row.get("metadata") or {}
+    metadata = row.get("metadata")
+    if metadata is None:
+        metadata = {}
     if not isinstance(metadata, dict):
         raise BadRecord("'metadata' must be a JSON object")
+    check_text(json.dumps(metadata, ensure_ascii=False), "'metadata'")
     return GeneratorRecord(
         where,
         name=text_field(row, "name", limit=200),
@@ -203,6 +266,8 @@ def parse_prompt(root: Path, where: str, row: dict[str, Any]) -> PromptRecord:
         text=text_field(row, "text"),
         instruction=text_field(row, "instruction", required=False, limit=100000),
     )
+    if row.get("reference_script") and row.get("reference_mesh"):
+        raise BadRecord("give either 'reference_script' or 'reference_mesh', not both")
     if row.get("reference_script"):
         record.reference_code = read_code(resolve_inside(root, row["reference_script"], "reference_script"))
     if row.get("reference_mesh"):
@@ -255,7 +320,7 @@ def read_benchmark(root: Path) -> Iterator[Record]:
     categories = root / "categories"
     for folder in sorted(categories.iterdir()) if categories.is_dir() else []:
         if folder.is_dir():
-            yield read_benchmark_prompt(folder)
+            yield read_benchmark_prompt(root, folder)
     results = root / "results"
     for model_dir in sorted(results.iterdir()) if results.is_dir() else []:
         if not model_dir.is_dir():
@@ -266,17 +331,19 @@ def read_benchmark(root: Path) -> Iterator[Record]:
                 yield read_benchmark_output(root, model_dir.name, folder)
 
 
-def read_benchmark_prompt(folder: Path) -> Record:
+def read_benchmark_prompt(root: Path, folder: Path) -> Record:
     where = f"categories/{folder.name}"
     match = SEED_DIR.match(folder.name)
     if not match:
         return RecordError(where, "folder name must look like <Category>_seed<N>")
     try:
-        text = read_code(_required(folder / "prompt_description.txt"), "prompt_description.txt")
+        text = read_code(_required(root, folder / "prompt_description.txt"), "prompt_description.txt")
         instruction_file = folder / "prompt_instruction.txt"
-        instruction = read_code(instruction_file, "prompt_instruction.txt") if instruction_file.is_file() else ""
+        instruction = (
+            read_code(_inside(root, instruction_file), "prompt_instruction.txt") if instruction_file.is_file() else ""
+        )
         script = folder / f"{folder.name}.py"
-        code = read_code(script, script.name) if script.is_file() else ""
+        code = read_code(_inside(root, script), script.name) if script.is_file() else ""
     except BadRecord as exc:
         return RecordError(where, str(exc))
     if not text.strip():
@@ -296,13 +363,21 @@ def read_benchmark_output(root: Path, model: str, folder: Path) -> Record:
     where = f"results/{model}/{folder.name}"
     script = folder / f"{folder.name}.py"
     try:
-        code = read_code(_required(script), script.name)
+        code = read_code(_required(root, script), script.name)
     except BadRecord as exc:
         return RecordError(where, str(exc))
     return OutputRecord(where, generator=model, prompt=benchmark_slug(folder.name), code=code)
 
 
-def _required(path: Path) -> Path:
+def _required(root: Path, path: Path) -> Path:
     if not path.is_file():
         raise BadRecord(f"{path.name} is missing")
-    return path
+    return _inside(root, path)
+
+
+def _inside(root: Path, path: Path) -> Path:
+    """The real file behind `path`, refusing a symlink that leads outside `root`."""
+    real = path.resolve()
+    if not real.is_relative_to(root):
+        raise BadRecord(f"{path.relative_to(root)} points outside the release folder")
+    return real

@@ -282,7 +282,9 @@ def vote_record(
     _check_vote_rate(annotator=annotator, ip=ip)
     with transaction.atomic():
         # Lock the battle: of two concurrent votes on it, the second sees the first.
-        battle = Battle.objects.select_for_update().select_related("asset_a", "asset_b").get(id=battle.id)
+        # of=("self",): lock the battle row only; locking the joined assets too deadlocks
+        # concurrent votes on different battles that share an asset (PostgreSQL).
+        battle = Battle.objects.select_for_update(of=("self",)).select_related("asset_a", "asset_b").get(id=battle.id)
         if battle.revealed_at is not None or Vote.objects.filter(battle=battle).exists():
             raise ArenaError("This pair has already been voted on.", 409)
         now = timezone.now()

@@ -108,9 +108,19 @@ DATABASES: dict[str, Any] = {
     if DATABASE_URL
     else {"ENGINE": "django.db.backends.sqlite3", "NAME": DATA_DIR / "db.sqlite3"}
 }
+if envbool("DB_POOL", False) and DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # A per-process connection pool (psycopg-pool): persistent connections under daphne
+    # (DB_CONN_MAX_AGE > 0) pile up per thread, a pool keeps them bounded.
+    DATABASES["default"]["CONN_MAX_AGE"] = 0
+    DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
+        "min_size": 2,
+        "max_size": envint("DB_POOL_MAX", 8),
+        "timeout": 10.0,
+    }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    # Concurrent writers (web + render threads) wait for the lock instead of failing.
-    DATABASES["default"].setdefault("OPTIONS", {})["timeout"] = 20
+    # Concurrent writers (web, render and refresh threads) wait for the lock instead of
+    # failing: IMMEDIATE takes the write lock at BEGIN, so a read-then-write never deadlocks.
+    DATABASES["default"].setdefault("OPTIONS", {}).update({"timeout": 20, "transaction_mode": "IMMEDIATE"})
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = envstr("REDIS_URL")
