@@ -9,6 +9,7 @@ from datetime import timedelta
 from typing import Any
 
 import numpy as np
+from django.core.cache import cache
 from django.db.models import Count, QuerySet
 from django.utils import timezone
 
@@ -92,12 +93,22 @@ def pair_statistics(generator_ids: list[int]) -> tuple[np.ndarray, np.ndarray]:
     return counts, wins
 
 
+# Serving a pair reads every rendered asset and all vote counts; a few seconds of
+# staleness is harmless (a new render joins the pool a moment later), so the
+# per-request cost is one indexed query for the annotator's own past pairs.
+PAIR_CACHE_SECONDS = 5
+
+
 def _ok_outputs() -> dict[int, dict[int, int]]:
-    """prompt id -> generator id -> asset id, for every rendered output."""
-    table: dict[int, dict[int, int]] = defaultdict(dict)
-    for asset_id, prompt_id, generator_id in ok_assets().values_list("id", "prompt_id", "generator_id"):
-        table[prompt_id][generator_id] = asset_id
-    return table
+    """prompt id -> generator id -> asset id, for every rendered output (cached briefly)."""
+
+    def compute() -> dict[int, dict[int, int]]:
+        table: dict[int, dict[int, int]] = defaultdict(dict)
+        for asset_id, prompt_id, generator_id in ok_assets().values_list("id", "prompt_id", "generator_id"):
+            table[prompt_id][generator_id] = asset_id
+        return dict(table)
+
+    return cache.get_or_set("arena:ok-outputs", compute, PAIR_CACHE_SECONDS)
 
 
 def _seen_pairs(annotator: Annotator) -> set[frozenset[int]]:
@@ -120,8 +131,11 @@ def pair_choice(*, annotator: Annotator, strategy: str, rng: random.Random) -> P
         return None
     generator_ids = sorted({g for pair in options for g in pair})
     index = {g: i for i, g in enumerate(generator_ids)}
-    counts, wins = pair_statistics(generator_ids)
-    ratings, errors = current_ratings(generator_ids)
+    counts, wins, ratings, errors = cache.get_or_set(
+        f"arena:pair-stats:{','.join(map(str, generator_ids))}",
+        lambda: (*pair_statistics(generator_ids), *current_ratings(generator_ids)),
+        PAIR_CACHE_SECONDS,
+    )
     pairs = sorted(options)
     indexed = [(index[g], index[h]) for g, h in pairs]
     numpy_rng = np.random.default_rng(rng.getrandbits(64))
@@ -129,6 +143,9 @@ def pair_choice(*, annotator: Annotator, strategy: str, rng: random.Random) -> P
     chosen = pairs[indexed.index((i, j))]
     first_id, second_id = rng.choice(options[chosen])
     chosen_assets = Asset.objects.select_related("prompt").in_bulk([first_id, second_id])
+    if len(chosen_assets) < 2:  # removed since the table was cached
+        cache.delete("arena:ok-outputs")
+        return None
     return PairChoice((chosen_assets[first_id], chosen_assets[second_id]), strategy)
 
 
