@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from leaderboard import views
+from leaderboard import correlation_views, views
 
 app_name = "leaderboard"
 urlpatterns = [
@@ -11,11 +11,6 @@ urlpatterns = [
     path("api/history/", views.api_history, name="api-history"),
     path("api/snapshots/<str:public_id>/", views.api_snapshot, name="api-snapshot"),
     path("export/", views.export, name="export"),
-]
-
-from leaderboard import correlation_views  # noqa: E402
-
-urlpatterns += [
     path("correlation/", correlation_views.correlation_page, name="correlation"),
     path("api/correlation/", correlation_views.api_correlation, name="api-correlation"),
     path("correlation/download.<str:fmt>", correlation_views.correlation_download, name="correlation-download"),
