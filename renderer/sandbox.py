@@ -156,11 +156,13 @@ def sandbox_command(config: RenderConfig, job_dir: Path, uid: int | None) -> lis
     args += ["--die-with-parent", "--new-session", "--hostname", "sandbox", "--clearenv"]
     for key, value in worker_environment(True, PACKAGE_ROOT).items():
         args += ["--setenv", key, value]
+    # The private /tmp comes first, so that an interpreter installed under the
+    # host's /tmp (a checkout there) is bound on top of it rather than hidden.
+    args += ["--size", str(config.tmpfs_mb * 1024 * 1024), "--perms", "1777", "--tmpfs", "/tmp"]
     args += _system_binds()
     for root in _python_roots():
         args += _ro_bind(root, root, made)
     args += _ro_bind(str(package_dir()), f"{PACKAGE_ROOT}/renderer", made)
-    args += ["--size", str(config.tmpfs_mb * 1024 * 1024), "--perms", "1777", "--tmpfs", "/tmp"]
     args += ["--proc", "/proc", "--dev", "/dev"]
     args += ["--bind", str(job_dir), JOB_DIR, "--chdir", JOB_DIR]
     if uid is not None:
