@@ -129,6 +129,28 @@ def check_text(value: str, what: str) -> None:
         raise BadRecord(f"{what} contains a lone surrogate at character {exc.start}: not valid Unicode") from None
 
 
+MAX_JSON_DEPTH = 100
+
+
+def check_json_text(value: Any, what: str) -> None:
+    """`check_text` on every key and string inside a parsed JSON value, and a bound on its depth.
+
+    Iterative: the value may be nested almost to the recursion limit, which storing it would then exceed.
+    """
+    stack = [(value, 0)]
+    while stack:
+        item, depth = stack.pop()
+        if depth > MAX_JSON_DEPTH:
+            raise BadRecord(f"{what} is nested more than {MAX_JSON_DEPTH} levels deep")
+        if isinstance(item, str):
+            check_text(item, what)
+        elif isinstance(item, dict):
+            stack.extend((key, depth + 1) for key in item)
+            stack.extend((child, depth + 1) for child in item.values())
+        elif isinstance(item, list):
+            stack.extend((child, depth + 1) for child in item)
+
+
 def resolve_inside(root: Path, relative: Any, what: str) -> Path:
     """The file `relative` names, refusing anything outside `root`."""
     if not isinstance(relative, str) or not relative:
@@ -207,7 +229,8 @@ def read_jsonl(path: Path) -> Iterator[tuple[str, dict[str, Any] | RecordError]]
         try:
             row = json.loads(line, parse_constant=_no_constant)
         except json.JSONDecodeError as exc:
-            yield where, RecordError(where, f"malformed JSON ({exc.msg} at column {exc.colno})")
+            message = exc.msg.removesuffix(" at")  # "Invalid control character at" would read "at at column"
+            yield where, RecordError(where, f"malformed JSON ({message} at column {exc.colno})")
             continue
         except RecursionError:
             yield where, RecordError(where, "malformed JSON (nested too deeply)")
@@ -241,7 +264,7 @@ def parse_generator(root: Path, where: str, row: dict[str, Any]) -> GeneratorRec
         metadata = {}
     if not isinstance(metadata, dict):
         raise BadRecord("'metadata' must be a JSON object")
-    check_text(json.dumps(metadata, ensure_ascii=False), "'metadata'")
+    check_json_text(metadata, "'metadata'")
     return GeneratorRecord(
         where,
         name=text_field(row, "name", limit=200),
@@ -325,6 +348,9 @@ def read_benchmark(root: Path) -> Iterator[Record]:
     for model_dir in sorted(results.iterdir()) if results.is_dir() else []:
         if not model_dir.is_dir():
             continue
+        if len(model_dir.name) > 200:
+            yield RecordError(str(model_dir.relative_to(root)), "the model name is longer than 200 characters")
+            continue
         yield GeneratorRecord(str(model_dir.relative_to(root)), name=model_dir.name)
         for folder in sorted(model_dir.iterdir()):
             if folder.is_dir():
@@ -336,6 +362,8 @@ def read_benchmark_prompt(root: Path, folder: Path) -> Record:
     match = SEED_DIR.match(folder.name)
     if not match:
         return RecordError(where, "folder name must look like <Category>_seed<N>")
+    if len(match["category"]) > 100:
+        return RecordError(where, "the category name is longer than 100 characters")
     try:
         text = read_code(_required(root, folder / "prompt_description.txt"), "prompt_description.txt")
         instruction_file = folder / "prompt_instruction.txt"
@@ -346,15 +374,17 @@ def read_benchmark_prompt(root: Path, folder: Path) -> Record:
         code = read_code(_inside(root, script), script.name) if script.is_file() else ""
     except BadRecord as exc:
         return RecordError(where, str(exc))
-    if not text.strip():
+    # Text files saved by Windows editors start with a BOM: not part of the prompt.
+    text, instruction = text.lstrip("\ufeff").strip(), instruction.lstrip("\ufeff").strip()
+    if not text:
         return RecordError(where, "prompt_description.txt is empty")
     return PromptRecord(
         where,
         slug=benchmark_slug(folder.name),
         task="text-to-3d",
         category=match["category"],
-        text=text.strip(),
-        instruction=instruction.strip(),
+        text=text,
+        instruction=instruction,
         reference_code=code,
     )
 

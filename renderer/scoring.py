@@ -14,6 +14,7 @@ under `METRICS_WEIGHTS_DIR/<backend>/` (e.g. `siglip/`, `dino/`).
 from __future__ import annotations
 
 import csv
+import io
 import logging
 import math
 import re
@@ -472,11 +473,17 @@ def metrics_import(*, path: Path, source_name: str | None = None) -> ImportRepor
     where = source_name or str(path)
     report = ImportReport()
     try:
-        handle = path.open(newline="", encoding="utf-8-sig")
+        raw = path.read_bytes()
     except OSError as exc:
         report.errors.append(f"{where}: cannot read ({exc.strerror or exc})")
         return report
-    with handle:
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        report.errors.append(f"{where}:{line}: not UTF-8 text (byte {exc.start}): nothing of this file was imported")
+        return report
+    with io.StringIO(text, newline="") as handle:
         reader = csv.reader(handle)
         header = [col.strip().lower() for col in next(reader, [])]
         layout = _layout(header)
@@ -496,7 +503,7 @@ def metrics_import(*, path: Path, source_name: str | None = None) -> ImportRepor
             )
         }
         rows: dict[tuple[Any, ...], tuple[float | None, int]] = {}
-        for record in reader:
+        for record in _records(reader, where, report):
             line = reader.line_num
             if not any(cell.strip() for cell in record):
                 continue
@@ -531,6 +538,18 @@ def metrics_import(*, path: Path, source_name: str | None = None) -> ImportRepor
                 report.errors.append(f"{where}:{line}: {exc}")
     _write_imported(layout, rows, report)
     return report
+
+
+def _records(reader: Any, where: str, report: ImportReport) -> Any:
+    """The reader's rows; a row the csv module cannot parse ends the file with an error."""
+    while True:
+        try:
+            yield next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            report.errors.append(f"{where}:{reader.line_num}: unreadable CSV ({exc}); the rest of the file was skipped")
+            return
 
 
 def _write_imported(layout: str, rows: dict[tuple[Any, ...], tuple[float | None, int]], report: ImportReport) -> None:
