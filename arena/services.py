@@ -14,7 +14,7 @@ from django.conf import settings
 from django.contrib.sessions.backends.base import SessionBase
 from django.core import signing
 from django.core.files import File
-from django.db import transaction
+from django.db import DatabaseError, transaction
 from django.utils import timezone
 
 from arena.importers import (
@@ -154,6 +154,10 @@ def record_import(*, record: Record, report: ImportReport) -> None:
                 asset_id = asset.id if outcome != "unchanged" else None
     except BadRecord as exc:
         report.errors.append(RecordError(record.where, str(exc)))
+        return
+    except (OSError, DatabaseError) as exc:
+        # Storage or database trouble with this record: it is rolled back, the run goes on.
+        report.errors.append(RecordError(record.where, f"could not be stored ({type(exc).__name__}: {exc})"))
         return
     setattr(report, outcome, getattr(report, outcome) + 1)
     if asset_id is not None:
