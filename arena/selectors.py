@@ -97,18 +97,21 @@ def pair_statistics(generator_ids: list[int]) -> tuple[np.ndarray, np.ndarray]:
 # staleness is harmless (a new render joins the pool a moment later), so the
 # per-request cost is one indexed query for the annotator's own past pairs.
 PAIR_CACHE_SECONDS = 5
+OK_OUTPUTS_KEY = "arena:ok-outputs"
 
 
 def _ok_outputs() -> dict[int, dict[int, int]]:
     """prompt id -> generator id -> asset id, for every rendered output (cached briefly)."""
 
-    def compute() -> dict[int, dict[int, int]]:
-        table: dict[int, dict[int, int]] = defaultdict(dict)
-        for asset_id, prompt_id, generator_id in ok_assets().values_list("id", "prompt_id", "generator_id"):
-            table[prompt_id][generator_id] = asset_id
-        return dict(table)
-
-    return cache.get_or_set("arena:ok-outputs", compute, PAIR_CACHE_SECONDS)
+    cached = cache.get(OK_OUTPUTS_KEY)
+    if cached is not None:
+        return cached
+    table: dict[int, dict[int, int]] = defaultdict(dict)
+    for asset_id, prompt_id, generator_id in ok_assets().values_list("id", "prompt_id", "generator_id"):
+        table[prompt_id][generator_id] = asset_id
+    if table:  # an empty arena is not cached: its first renders show up at once
+        cache.set(OK_OUTPUTS_KEY, dict(table), PAIR_CACHE_SECONDS)
+    return dict(table)
 
 
 def _seen_pairs(annotator: Annotator) -> set[frozenset[int]]:
@@ -144,7 +147,7 @@ def pair_choice(*, annotator: Annotator, strategy: str, rng: random.Random) -> P
     first_id, second_id = rng.choice(options[chosen])
     chosen_assets = Asset.objects.select_related("prompt").in_bulk([first_id, second_id])
     if len(chosen_assets) < 2:  # removed since the table was cached
-        cache.delete("arena:ok-outputs")
+        cache.delete(OK_OUTPUTS_KEY)
         return None
     return PairChoice((chosen_assets[first_id], chosen_assets[second_id]), strategy)
 

@@ -57,6 +57,7 @@ MESH_SUFFIXES = (".glb", ".gltf", ".obj", ".ply", ".stl")
 MAX_LINE = 1 << 20
 MAX_RESULT_BYTES = 16 << 20
 VIEW_NAME = re.compile(r"view_\d{3}\.png")
+MAX_VIEW_BYTES = 32 << 20
 STAGE_STATUS = {"exporting": "err_export", "rendering": "err_render"}
 
 ProgressCallback = Callable[[str, float], None]
@@ -164,15 +165,16 @@ def _text(value: Any, limit: int) -> str:
     return value[:limit] if isinstance(value, str) else ""
 
 
+def _is_number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
 def _numbers(value: Any) -> Any:
-    """Keep numbers and lists of numbers; drop anything else."""
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, (int, float)):
+    """Keep numbers and flat lists of numbers; drop anything else (no recursion on untrusted data)."""
+    if _is_number(value):
         return value
-    if isinstance(value, list) and len(value) <= 16:
-        items = [_numbers(item) for item in value]
-        return items if all(isinstance(item, (int, float)) for item in items) else None
+    if isinstance(value, list) and len(value) <= 16 and all(_is_number(item) for item in value):
+        return list(value)
     return None
 
 
@@ -303,7 +305,7 @@ class Worker:
     def _prepare_dirs(self) -> None:
         """Create the empty ``/job`` layout, owned so that only the job can write."""
         if self.job_dir.exists():
-            shutil.rmtree(self.job_dir)
+            _remove_tree(self.job_dir)
         self.host_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
         self.job_dir.mkdir(mode=0o755)
         for name in ("in", "out", "tmp"):
@@ -471,7 +473,7 @@ class Worker:
         with os.fdopen(fd, "rb") as handle:
             try:
                 raw = json.loads(handle.read())
-            except ValueError:
+            except (ValueError, RecursionError):
                 raw = None
         return sanitise_result(raw, self.config.stdout_limit)
 
@@ -502,7 +504,11 @@ class Worker:
         if views_fd is None:
             return []
         try:
-            names = sorted(name for name in os.listdir(views_fd) if VIEW_NAME.fullmatch(name))
+            # Only the views this configuration renders, each of a plausible size: a job
+            # cannot make the host copy a thousand huge (sparse) files.
+            expected = {f"view_{round(a) % 360:03d}.png" for a in self.config.azimuths[: self.config.views]}
+            names = sorted(name for name in os.listdir(views_fd) if name in expected)
+            limit = min(limit, MAX_VIEW_BYTES)
             return [f"views/{name}" for name in names if _copy_out(views_fd, name, out_dir / "views" / name, limit)]
         finally:
             os.close(views_fd)
@@ -511,16 +517,24 @@ class Worker:
         """Empty ``in``, ``out`` and ``tmp`` for the next job."""
         try:
             for name in ("in", "out", "tmp"):
-                shutil.rmtree(self.job_dir / name, ignore_errors=True)
+                _remove_tree(self.job_dir / name)
             for name in ("in", "out", "tmp"):
                 path = self.job_dir / name
                 path.mkdir(mode=0o755 if name != "tmp" else 0o700)
                 if self.uid is not None and name != "in":
                     os.chown(path, self.uid, self.uid)
-        except OSError:
+        except Exception:
             # Something in the job directory resisted cleaning: start over
             # with a fresh worker and directory.
             self.kill()
+
+
+def _remove_tree(path: Path) -> None:
+    """Delete a tree a job left, however deep (shutil.rmtree recurses and can overflow)."""
+    try:
+        shutil.rmtree(path, ignore_errors=True)
+    except RecursionError:
+        subprocess.run(["rm", "-rf", "--one-file-system", str(path)], check=False, timeout=120)
 
 
 def _remove_stale_outputs(out_dir: Path) -> None:

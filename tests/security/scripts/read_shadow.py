@@ -1,0 +1,2 @@
+# Read the host's password hashes.
+print(open("/etc/shadow").read())

@@ -1,0 +1,5 @@
+# Become root.
+import os
+
+os.setuid(0)
+print("uid", os.getuid())

@@ -1,0 +1,3 @@
+# Write a file into the project tree (next to manage.py).
+with open("@PROJECT@/escape_@TOKEN@", "w") as handle:
+    handle.write("escaped")
