@@ -134,11 +134,12 @@ def pair_choice(*, annotator: Annotator, strategy: str, rng: random.Random) -> P
         return None
     generator_ids = sorted({g for pair in options for g in pair})
     index = {g: i for i, g in enumerate(generator_ids)}
-    counts, wins, ratings, errors = cache.get_or_set(
-        f"arena:pair-stats:{','.join(map(str, generator_ids))}",
-        lambda: (*pair_statistics(generator_ids), *current_ratings(generator_ids)),
-        PAIR_CACHE_SECONDS,
-    )
+    stats_key = f"arena:pair-stats:{','.join(map(str, generator_ids))}"
+    stats = cache.get(stats_key)
+    if stats is None:
+        stats = (*pair_statistics(generator_ids), *current_ratings(generator_ids))
+        cache.set(stats_key, stats, PAIR_CACHE_SECONDS)
+    counts, wins, ratings, errors = stats
     pairs = sorted(options)
     indexed = [(index[g], index[h]) for g, h in pairs]
     numpy_rng = np.random.default_rng(rng.getrandbits(64))

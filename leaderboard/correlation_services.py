@@ -15,7 +15,6 @@ import hashlib
 import io
 import json
 import logging
-import threading
 import time
 import zlib
 from collections.abc import Iterator
@@ -27,7 +26,6 @@ import numpy as np
 from celery import shared_task
 from django.conf import settings
 from django.core.cache import cache
-from django.db import close_old_connections, transaction
 from django.db.models import Count, Max
 from django.utils import timezone
 
@@ -35,6 +33,7 @@ from arena.broadcast import group_send
 from arena.models import FINISHED_STATUSES, Asset, Status, Task
 from leaderboard import correlation as corr
 from leaderboard import selectors
+from leaderboard.debounce import debounced
 from leaderboard.models import Snapshot
 from leaderboard.rating import bootstrap_strengths, elo_scale
 from leaderboard.services import GROUP
@@ -439,26 +438,17 @@ def correlation_report_refresh() -> str | None:
 
 def report_request() -> None:
     """Ask for a recompute soon; a burst of snapshots or metrics within the debounce window makes one."""
-    delay = float(settings.LEADERBOARD_DEBOUNCE_SECONDS)
-    if not cache.add(PENDING_KEY, 1, timeout=int(delay) + 600):
-        return
-    if settings.CELERY_BROKER_URL:
-        transaction.on_commit(lambda: correlation_report_refresh.apply_async(countdown=delay))
-    else:
-        timer = threading.Timer(delay, _compute_in_thread)
-        timer.daemon = True
-        transaction.on_commit(timer.start)
+    debounced(
+        key=PENDING_KEY,
+        delay=float(settings.LEADERBOARD_DEBOUNCE_SECONDS),
+        task=correlation_report_refresh,
+        run_here=_compute_here,
+    )
 
 
-def _compute_in_thread() -> None:
-    close_old_connections()
-    try:
-        cache.delete(PENDING_KEY)
-        report_compute()
-    except Exception:
-        log.exception("correlation report failed")
-    finally:
-        close_old_connections()
+def _compute_here() -> None:
+    cache.delete(PENDING_KEY)
+    report_compute()
 
 
 def snapshot_saved(sender: type[Snapshot], instance: Snapshot, created: bool, **kwargs: Any) -> None:

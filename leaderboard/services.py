@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 import logging
-import threading
 import time
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db import close_old_connections, transaction
 
 from arena.broadcast import group_send
 from leaderboard import selectors
+from leaderboard.debounce import debounced
 from leaderboard.models import Snapshot
 from leaderboard.rating import fit_leaderboard
 
@@ -67,25 +66,11 @@ def snapshots_refresh() -> list[Snapshot]:
 
 def refresh_request() -> None:
     """Ask for a recompute soon; a burst of votes within the debounce window makes one."""
-    if not cache.add(PENDING_KEY, 1, timeout=int(settings.LEADERBOARD_DEBOUNCE_SECONDS) + 300):
-        return
-    delay = settings.LEADERBOARD_DEBOUNCE_SECONDS
-    if settings.CELERY_BROKER_URL:
-        from leaderboard.tasks import refresh_leaderboards
+    from leaderboard.tasks import refresh_leaderboards
 
-        transaction.on_commit(lambda: refresh_leaderboards.apply_async(countdown=delay))
-    else:
-        timer = threading.Timer(delay, _refresh_in_thread)
-        timer.daemon = True
-        transaction.on_commit(timer.start)
-
-
-def _refresh_in_thread() -> None:
-    close_old_connections()
-    try:
-        snapshots_refresh()
-    except Exception:
-        cache.delete(PENDING_KEY)
-        log.exception("leaderboard refresh failed")
-    finally:
-        close_old_connections()
+    debounced(
+        key=PENDING_KEY,
+        delay=settings.LEADERBOARD_DEBOUNCE_SECONDS,
+        task=refresh_leaderboards,
+        run_here=lambda: snapshots_refresh(),
+    )

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from django.test import Client
 
-from leaderboard import correlation_services
+from leaderboard import correlation_services, debounce
 from leaderboard.services import snapshot_compute
 from renderer.models import CorrelationReport, ReportStatus
 from tests.leaderboard.conftest import make_votes
@@ -18,8 +18,9 @@ VOTES = [("Atlas", "Birch", "a")] * 6 + [("Birch", "Cobalt", "a")] * 5 + [("Atla
 class FakeTimer:
     started: list[FakeTimer] = []
 
-    def __init__(self, delay, fn):
-        self.delay, self.fn, self.daemon = delay, fn, False
+    def __init__(self, delay, function, args=()):
+        self.delay, self.daemon = delay, False
+        self.fn = lambda: function(*args)
 
     def start(self):
         FakeTimer.started.append(self)
@@ -30,8 +31,8 @@ def timers(monkeypatch, settings):
     settings.CELERY_BROKER_URL = ""
     settings.LEADERBOARD_DEBOUNCE_SECONDS = 2
     FakeTimer.started = []
-    monkeypatch.setattr(correlation_services.threading, "Timer", FakeTimer)
-    monkeypatch.setattr(correlation_services, "close_old_connections", lambda: None)  # the test's transaction
+    monkeypatch.setattr(debounce.threading, "Timer", FakeTimer)
+    monkeypatch.setattr(debounce, "close_old_connections", lambda: None)  # the test's transaction
     return FakeTimer.started
 
 
