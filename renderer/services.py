@@ -38,7 +38,7 @@ _executor: ThreadPoolExecutor | None = None
 def asset_claim(*, asset_id: int, force: bool = False) -> Asset | None:
     """Mark the asset running, or return None when there is nothing to do."""
     with transaction.atomic():
-        asset = Asset.objects.select_for_update().select_related("prompt", "generator").get(id=asset_id)
+        asset = Asset.objects.select_for_update(of=("self",)).select_related("prompt", "generator").get(id=asset_id)
         if asset.status != Status.PENDING and not force and asset.status != Status.RUNNING:
             return None
         asset.status = Status.RUNNING
