@@ -27,7 +27,9 @@ def start_worker(redis_url: str, media: Path, name: str) -> subprocess.Popen[byt
     db = django_settings.DATABASES["default"]
     env = {
         **os.environ,
-        "DATABASE_URL": f"postgres://{db['USER'] or 'postgres'}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}",
+        "DATABASE_URL": "postgres://{}@{}:{}/{}".format(
+            db["USER"] or "postgres", db["HOST"] or "127.0.0.1", db["PORT"] or 5432, db["NAME"]
+        ),
         "REDIS_URL": redis_url,
         "CELERY_VISIBILITY_TIMEOUT": "3",
         "MEDIA_ROOT": str(media),
@@ -35,10 +37,10 @@ def start_worker(redis_url: str, media: Path, name: str) -> subprocess.Popen[byt
         "RENDER_VIEWS": "0",
         "RENDER_TIMEOUT": "60",
     }
-    command = [sys.executable, "-m", "celery", "-A", "config", "worker", "--pool", "solo", "-Q", QUEUE,
-               "-n", f"{name}@%h", "--without-gossip", "--without-mingle", "--without-heartbeat", "-l", "info"]  # fmt: skip
-    return subprocess.Popen(command, cwd=ROOT, env=env, start_new_session=True,
-                            stdout=(media.parent / f"celery-{name}.log").open("wb"), stderr=subprocess.STDOUT)  # fmt: skip
+    command = [sys.executable, "-m", "celery", "-A", "config", "worker", "--pool", "solo", "-Q", QUEUE, "-n",
+               f"{name}@%h", "--without-gossip", "--without-mingle", "--without-heartbeat", "-l", "info"]  # fmt: skip
+    log = (media.parent / f"celery-{name}.log").open("wb")
+    return subprocess.Popen(command, cwd=ROOT, env=env, start_new_session=True, stdout=log, stderr=subprocess.STDOUT)
 
 
 def wait_for(asset: Asset, statuses: set[str], seconds: float) -> str:

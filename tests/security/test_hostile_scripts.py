@@ -236,7 +236,6 @@ def test_it_cannot_read_the_files_of_a_concurrent_job(pool: RenderPool, tmp_path
     for name, result in results.items():
         OBSERVED.append((f"concurrent {name}", result["status"], result["timings"]["total"], 0, 0, result["error"]))
     assert results["writer"]["status"] == results["finder"]["status"] == "ok"
-    assert results["finder"]["timings"]["total"] < results["writer"]["timings"]["total"]
     assert "my /job is" in results["finder"]["stdout"]
     assert token not in results["finder"]["stdout"]
     assert_nothing_left(pool)
