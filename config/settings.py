@@ -118,6 +118,7 @@ if envbool("DB_POOL", False) and DATABASES["default"]["ENGINE"] == "django.db.ba
         "timeout": 10.0,
     }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    Path(DATABASES["default"]["NAME"]).parent.mkdir(parents=True, exist_ok=True)
     # Concurrent writers (web, render and refresh threads) wait for the lock instead of
     # failing: IMMEDIATE takes the write lock at BEGIN, so a read-then-write never deadlocks.
     DATABASES["default"].setdefault("OPTIONS", {}).update({"timeout": 20, "transaction_mode": "IMMEDIATE"})
