@@ -100,18 +100,23 @@ PAIR_CACHE_SECONDS = 5
 OK_OUTPUTS_KEY = "arena:ok-outputs"
 
 
-def _ok_outputs() -> dict[int, dict[int, int]]:
-    """prompt id -> generator id -> asset id, for every rendered output (cached briefly)."""
-
+def _pair_options() -> dict[tuple[int, int], list[tuple[int, int]]]:
+    """(generator g, generator h) with g < h -> their rendered asset pairs, one per shared prompt (cached briefly)."""
     cached = cache.get(OK_OUTPUTS_KEY)
     if cached is not None:
         return cached
     table: dict[int, dict[int, int]] = defaultdict(dict)
     for asset_id, prompt_id, generator_id in ok_assets().values_list("id", "prompt_id", "generator_id"):
         table[prompt_id][generator_id] = asset_id
-    if table:  # an empty arena is not cached: its first renders show up at once
-        cache.set(OK_OUTPUTS_KEY, dict(table), PAIR_CACHE_SECONDS)
-    return dict(table)
+    options: dict[tuple[int, int], list[tuple[int, int]]] = defaultdict(list)
+    for by_generator in table.values():
+        generators = sorted(by_generator)
+        for i, g in enumerate(generators):
+            for h in generators[i + 1 :]:
+                options[(g, h)].append((by_generator[g], by_generator[h]))
+    if options:  # an empty arena is not cached: its first renders show up at once
+        cache.set(OK_OUTPUTS_KEY, dict(options), PAIR_CACHE_SECONDS)
+    return dict(options)
 
 
 def _seen_pairs(annotator: Annotator) -> set[frozenset[int]]:
@@ -120,16 +125,14 @@ def _seen_pairs(annotator: Annotator) -> set[frozenset[int]]:
 
 def pair_choice(*, annotator: Annotator, strategy: str, rng: random.Random) -> PairChoice | None:
     """Pick two generators with the sampler, then a prompt both answered that this annotator has not seen."""
-    table = _ok_outputs()
+    all_options = _pair_options()
     seen = _seen_pairs(annotator)
-    options: dict[tuple[int, int], list[tuple[int, int]]] = defaultdict(list)
-    for by_generator in table.values():
-        generators = sorted(by_generator)
-        for i, g in enumerate(generators):
-            for h in generators[i + 1 :]:
-                assets = (by_generator[g], by_generator[h])
-                if frozenset(assets) not in seen:
-                    options[(g, h)].append(assets)
+    # A generator pair stays open while this annotator has an unseen prompt for it.
+    options = {
+        pair: assets
+        for pair, assets in all_options.items()
+        if not seen or any(frozenset(choice) not in seen for choice in assets)
+    }
     if not options:
         return None
     generator_ids = sorted({g for pair in options for g in pair})
@@ -145,7 +148,7 @@ def pair_choice(*, annotator: Annotator, strategy: str, rng: random.Random) -> P
     numpy_rng = np.random.default_rng(rng.getrandbits(64))
     i, j = choose_pair(indexed, counts, wins, numpy_rng, strategy=strategy, ratings=ratings, errors=errors)
     chosen = pairs[indexed.index((i, j))]
-    first_id, second_id = rng.choice(options[chosen])
+    first_id, second_id = rng.choice([choice for choice in options[chosen] if frozenset(choice) not in seen])
     chosen_assets = Asset.objects.select_related("prompt").in_bulk([first_id, second_id])
     if len(chosen_assets) < 2:  # removed since the table was cached
         cache.delete(OK_OUTPUTS_KEY)
