@@ -13,7 +13,7 @@ TEST_REDIS_URL ?= redis://127.0.0.1:6379/15
 export TEST_DATABASE_URL TEST_REDIS_URL
 
 .PHONY: help install install-metrics system-deps run serve demo test test-fast lint format migrations-check ci \
-        bench bench-render bench-rating bench-arena bench-metrics clean
+        bench bench-render bench-rating bench-sampling bench-arena bench-metrics clean
 
 help:
 	@echo "make run     set up, import and render the demo, serve on http://$(HOST):$(PORT)"
@@ -92,19 +92,37 @@ migrations-check: install
 
 ci: lint migrations-check test
 
-bench: bench-render bench-rating bench-metrics bench-arena
+# Each benchmark prints its figures beside the comparison measured in the same run;
+# `make bench` keeps that output in var/bench/ and writes it into docs/benchmarks.md.
+BENCH_OUT := var/bench
+
+bench: install
+	@mkdir -p $(BENCH_OUT)
+	set -o pipefail; $(MAKE) --no-print-directory bench-render | tee $(BENCH_OUT)/render.md
+	set -o pipefail; $(MAKE) --no-print-directory bench-rating | tee $(BENCH_OUT)/rating.md
+	set -o pipefail; $(MAKE) --no-print-directory bench-sampling | tee $(BENCH_OUT)/sampling.md
+	set -o pipefail; $(MAKE) --no-print-directory bench-metrics | tee $(BENCH_OUT)/metrics.md
+	set -o pipefail; $(MAKE) --no-print-directory bench-arena | tee $(BENCH_OUT)/arena.md
+	$(PY) -m config.benchdoc machine
+	@for name in render rating sampling metrics arena; do \
+	  $(PY) -m config.benchdoc section $$name $(BENCH_OUT)/$$name.md || exit 1; \
+	done
+	@echo "docs/benchmarks.md updated"
 
 bench-render: install
-	$(PY) -m renderer.bench
+	@$(PY) -m renderer.bench
 
 bench-rating: install
-	$(PY) -m leaderboard.bench
+	@$(PY) -m leaderboard.bench
+
+bench-sampling: install
+	@$(MANAGE) arena_simulate --votes 3000 --runs 12 --strategy all
 
 bench-metrics: install
-	OMP_NUM_THREADS=1 $(PY) -m renderer.metrics.bench
+	@OMP_NUM_THREADS=1 $(PY) -m renderer.metrics.bench
 
 bench-arena: install
-	$(PY) -m arena.bench
+	@$(PY) -m arena.bench
 
 clean:
 	rm -rf var test-artifacts
