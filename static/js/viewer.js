@@ -17,6 +17,8 @@ const WIRE_COLOR = 0x1f2227;
 const HOME_AZIMUTH = Math.PI / 4;
 const HOME_ELEVATION = THREE.MathUtils.degToRad(22);
 const FIT_MARGIN = 1.12;
+// Pixels a finger moves before a one-finger gesture counts as a sideways turn.
+const TOUCH_SLOP = 8;
 
 const DEFAULT_DRACO_PATH = "/static/vendor/three/examples/jsm/libs/draco/";
 let sharedLoader = null;
@@ -159,6 +161,11 @@ export class ModelViewer extends EventTarget {
     this.controls.enableDamping = true;
     this.controls.dampingFactor = 0.12;
     this.controls.autoRotateSpeed = 3;
+    // OrbitControls claims every touch gesture, which traps a phone's page under
+    // the two viewers. Let the browser keep vertical swipes (the page scrolls)
+    // and hand over the rest: a sideways swipe turns the model, two fingers zoom.
+    this.canvas.style.touchAction = "pan-y";
+    this._holdVerticalSwipes();
     this.controls.addEventListener("change", () => {
       this.requestRender();
       if (!this._applying) this.dispatchEvent(new Event("camerachange"));
@@ -174,6 +181,35 @@ export class ModelViewer extends EventTarget {
       this._showFallback(this._fallbackViews || [], "The 3D view was lost; showing the renders instead.");
     });
     return true;
+  }
+
+  // A finger's first few pixels decide what a one-finger gesture is. Mostly
+  // vertical: the browser scrolls the page (touch-action: pan-y), and the model
+  // must not tilt on the way, so OrbitControls never sees those moves. Sideways,
+  // or a second finger down: everything goes through.
+  _holdVerticalSwipes() {
+    const fingers = new Map();
+    let decided = false;
+    const listen = (type, handler) => this.canvas.addEventListener(type, handler, { capture: true });
+    listen("pointerdown", (event) => {
+      if (event.pointerType !== "touch") return;
+      fingers.set(event.pointerId, [event.clientX, event.clientY]);
+      decided = fingers.size > 1;
+    });
+    listen("pointermove", (event) => {
+      const start = fingers.get(event.pointerId);
+      if (event.pointerType !== "touch" || !start || decided) return;
+      const dx = Math.abs(event.clientX - start[0]);
+      const dy = Math.abs(event.clientY - start[1]);
+      if (dx > TOUCH_SLOP && dx > dy) decided = true;
+      else event.stopImmediatePropagation();
+    });
+    const lift = (event) => {
+      fingers.delete(event.pointerId);
+      if (fingers.size === 0) decided = false;
+    };
+    listen("pointerup", lift);
+    listen("pointercancel", lift);
   }
 
   _markInteracted() {

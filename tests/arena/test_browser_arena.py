@@ -462,6 +462,46 @@ def test_it_stacks_the_viewers_on_a_phone(browser, live_server, showroom):
         context.close()
 
 
+def swipe(cdp, x: float, y: float, dx: float, dy: float, steps: int = 12) -> None:  # type: ignore[no-untyped-def]
+    """One finger, as a phone's touch screen reports it."""
+    cdp.send("Input.dispatchTouchEvent", {"type": "touchStart", "touchPoints": [{"x": x, "y": y}]})
+    for step in range(1, steps + 1):
+        point = {"x": x + dx * step / steps, "y": y + dy * step / steps}
+        cdp.send("Input.dispatchTouchEvent", {"type": "touchMove", "touchPoints": [point]})
+        time.sleep(0.016)
+    cdp.send("Input.dispatchTouchEvent", {"type": "touchEnd", "touchPoints": []})
+
+
+def test_a_finger_on_a_viewer_scrolls_the_page_up_and_down_and_turns_the_model_sideways(
+    browser, live_server, showroom
+):  # type: ignore[no-untyped-def]
+    context = browser.new_context(
+        viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True, base_url=live_server.url
+    )
+    page = context.new_page()
+    try:
+        open_arena(page)
+        wait_drawn(page)
+        cdp = context.new_cdp_session(page)
+        box = page.locator("#stage-a").bounding_box()
+        x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+        before = camera(page, "a")
+        swipe(cdp, x, y, 0, -250)
+        page.wait_for_timeout(600)
+        assert page.evaluate("window.scrollY") > 50, "an upward swipe on the viewer did not scroll the page"
+        assert angle(before["direction"], camera(page, "a")["direction"]) < 5, "the vertical swipe turned the model"
+
+        page.evaluate("window.scrollTo(0, 0)")
+        box = page.locator("#stage-a").bounding_box()
+        x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+        swipe(cdp, x - 100, y, 200, 0)
+        settle(page)
+        assert angle(before["direction"], camera(page, "a")["direction"]) > 20, "a sideways swipe did not turn it"
+        assert angle(camera(page, "a")["direction"], camera(page, "b")["direction"]) < 2, "B did not follow"
+    finally:
+        context.close()
+
+
 def test_it_reserves_the_stages_space_while_loading(page, showroom):
     page.route("**/*.glb", lambda route: None)  # never answered
     page.goto("/arena/")
