@@ -214,6 +214,8 @@ if MEDIA_STORAGE == "s3":
             "querystring_auth": True,
             "querystring_expire": envint("AWS_QUERYSTRING_EXPIRE", 300),
             "file_overwrite": True,
+            # Files read back (render inputs, metrics, battle files) spool to disk above this.
+            "max_memory_size": 8 * 1024 * 1024,
         },
     }
 
@@ -256,6 +258,8 @@ LEADERBOARD_DEBOUNCE_SECONDS = envfloat("LEADERBOARD_DEBOUNCE_SECONDS", 2.0)
 # Automatic metrics: learned-embedding backends load weights from here (one folder
 # per backend: siglip/, dino/), never from a hub. Empty: those metrics are absent.
 METRICS_WEIGHTS_DIR = envstr("METRICS_WEIGHTS_DIR", "")
+# A Uni3D point encoder (config.json + model.pt, optional text/): see docs/metrics.md.
+METRICS_UNI3D_DIR = envstr("METRICS_UNI3D_DIR", "")
 CORRELATION_BOOTSTRAP = envint("CORRELATION_BOOTSTRAP", 1000)
 
 LOGGING = {

@@ -8,7 +8,8 @@ the single-machine setup or as the Celery task `compute_asset_metrics`, and
 for backfills (`manage.py arena_metrics`).
 
 Learned-embedding metrics run only for backends whose weights an operator put
-under `METRICS_WEIGHTS_DIR/<backend>/` (e.g. `siglip/`, `dino/`).
+under `METRICS_WEIGHTS_DIR/<backend>/` (e.g. `siglip/`, `dino/`); the Uni3D
+point-cloud metrics only when `METRICS_UNI3D_DIR` names a Uni3D directory.
 """
 
 from __future__ import annotations
@@ -34,7 +35,7 @@ from django.utils import timezone
 
 from arena.models import FINISHED_STATUSES, Asset, Status
 from renderer.metrics.images import VIEW_NAMES
-from renderer.models import AssetMetric, GeneratorMetric, MetricSource
+from renderer.models import AssetMetric, GeneratorMetric, ImportedMetric, MetricSource
 
 log = logging.getLogger(__name__)
 
@@ -45,6 +46,8 @@ EMBEDDING_METRICS = {
     "siglip": ("siglip_render_paired", "siglip_render_best", "siglip_text_render"),
     "dino": ("dino_render_paired", "dino_render_best"),
 }
+# Uni3D: shape-shape cosine, and text-shape cosine when a text tower is paired with it.
+POINT_CLOUD_METRICS = ("uni3d_similarity", "uni3d_text")
 BASE_METRICS = ("executability", *GEOMETRY_METRICS, *IMAGE_METRICS)
 
 _executor: ThreadPoolExecutor | None = None
@@ -79,11 +82,23 @@ def embedding_backends_configured() -> dict[str, Path]:
     return found
 
 
+def uni3d_dir() -> Path | None:
+    """The Uni3D weights folder, if `METRICS_UNI3D_DIR` names one with a config.json."""
+    value = getattr(settings, "METRICS_UNI3D_DIR", "")
+    folder = Path(value) if value else None
+    return folder if folder is not None and (folder / "config.json").is_file() else None
+
+
 def metric_names_available() -> list[str]:
     """Every metric this installation computes, in catalogue order."""
     names = list(BASE_METRICS)
     for backend in embedding_backends_configured():
         names.extend(EMBEDDING_METRICS[backend])
+    folder = uni3d_dir()
+    if folder is not None:
+        names.append("uni3d_similarity")
+        if (folder / "text" / "config.json").is_file():
+            names.append("uni3d_text")
     return names
 
 
@@ -218,6 +233,46 @@ def _embeddings(asset: Asset, views: list[str], work: Path, scores: Scores, want
             log.warning("metrics: %s backend unavailable: %s", name, exc)
 
 
+def _point_clouds(asset: Asset, reference: Asset, work: Path, scores: Scores, wanted: set[str]) -> None:
+    from renderer.metrics.embeddings import BackendError
+    from renderer.metrics.geometry import MeshLoadError, load_surface, sample_surface
+
+    folder = uni3d_dir()
+    names = [name for name in POINT_CLOUD_METRICS if name in wanted]
+    if folder is None or not names:
+        return
+    if not asset.mesh or not reference.mesh:
+        scores.fail(names, f"the {'asset' if not asset.mesh else 'reference'} has no mesh file")
+        return
+    try:
+        backend = _backend("uni3d", folder)
+    except BackendError as exc:
+        log.warning("metrics: uni3d backend unavailable: %s", exc)
+        return
+    count = backend.config.npoints
+    try:
+        clouds = [
+            sample_surface(load_surface(_mesh_file(owner, work / filename)), count).points
+            for owner, filename in ((asset, "asset.glb"), (reference, "reference.glb"))
+        ]
+    except (MeshLoadError, OSError) as exc:
+        scores.fail(names, str(exc).replace(str(work) + "/", ""))
+        return
+    try:
+        shape, reference_shape = backend.embed_point_clouds(clouds)  # unit rows: dot = cosine
+        scores.put("uni3d_similarity", float(shape @ reference_shape), points=count)
+        if "uni3d_text" in names and backend.text is not None and asset.prompt.text:
+            (text,) = backend.embed_texts([asset.prompt.text])
+            scores.put("uni3d_text", float(shape @ text), points=count)
+    except BackendError as exc:
+        scores.fail(names, str(exc))
+
+
+def _mesh_file(asset: Asset, target: Path) -> Path:
+    """The asset's mesh copied out of storage (once per scoring run)."""
+    return target if target.is_file() else _copy_out(str(asset.mesh.name), target)
+
+
 def asset_scores(*, asset: Asset, metrics: set[str] | None = None) -> Scores:
     """Compute (without storing) the asset's metrics against its reference.
 
@@ -238,7 +293,9 @@ def asset_scores(*, asset: Asset, metrics: set[str] | None = None) -> Scores:
         work = Path(tmp)
         if wanted & set(GEOMETRY_METRICS):
             _geometry(asset, reference, work, scores)
-        image_side = wanted - set(BASE_METRICS)
+        if wanted & set(POINT_CLOUD_METRICS):
+            _point_clouds(asset, reference, work, scores, wanted)
+        image_side = wanted - set(BASE_METRICS) - set(POINT_CLOUD_METRICS)
         if wanted & set(IMAGE_METRICS) or image_side:
             views = _common_views(asset, reference)
             try:
@@ -413,6 +470,10 @@ def metrics_backfill(
 
 ASSET_LAYOUT = ("model", "prompt", "metric", "value")
 MODEL_LAYOUT = ("model", "metric", "value")
+# Optional in either layout: "higher" or "lower" (is better), for a metric
+# outside the built-in catalogue.
+DIRECTION_COLUMN = "direction"
+DIRECTIONS = {"higher": True, "lower": False}
 METRIC_NAME = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
 
 
@@ -422,6 +483,13 @@ class ImportReport:
     created: int = 0
     updated: int = 0
     errors: list[str] = field(default_factory=list)
+    # Metric name -> higher is better, as stored after this import, for the
+    # names outside the catalogue that it touched.
+    directions: dict[str, bool] = field(default_factory=dict)
+    # Of those, the names whose direction this file set or changed.
+    declared: list[str] = field(default_factory=list)
+    # Names outside the catalogue with no declared direction: taken as higher-is-better.
+    assumed: list[str] = field(default_factory=list)
 
 
 class RowError(ValueError):
@@ -429,7 +497,9 @@ class RowError(ValueError):
 
 
 def _layout(header: list[str]) -> str | None:
-    columns = tuple(header)
+    if header.count(DIRECTION_COLUMN) > 1:
+        return None
+    columns = tuple(column for column in header if column != DIRECTION_COLUMN)
     if columns == ASSET_LAYOUT:
         return "asset"
     if columns in (MODEL_LAYOUT, (*MODEL_LAYOUT, "task")):
@@ -459,14 +529,35 @@ def _metric_name(text: str) -> str:
     return name
 
 
+def _direction(text: str, name: str, line: int, declared: dict[str, tuple[bool, int]]) -> bool | None:
+    """The direction a row declares for its metric (None: not declared); checks it against the rest."""
+    from renderer.metrics.aggregate import METRICS
+
+    text = text.strip().lower()
+    if not text:
+        return None
+    if text not in DIRECTIONS:
+        raise RowError(f"direction {text!r} must be 'higher' or 'lower' (is better), or empty")
+    higher = DIRECTIONS[text]
+    if name in METRICS and METRICS[name].higher_is_better != higher:
+        fixed = "higher" if METRICS[name].higher_is_better else "lower"
+        raise RowError(f"metric {name!r} is {fixed}-is-better in the built-in catalogue, not {text}")
+    if name in declared and declared[name][0] != higher:
+        raise RowError(f"direction {text!r} contradicts the one given for {name!r} on line {declared[name][1]}")
+    return higher
+
+
 def metrics_import(*, path: Path, source_name: str | None = None) -> ImportReport:
     """Import metric values from a CSV file; good rows are kept, bad ones reported.
 
     Two layouts, told apart by the header: asset-level ``model,prompt,metric,value``
     (the asset of that model for the prompt with that slug; an empty value
     means undefined for the asset) and model-level ``model,metric,value[,task]``.
-    Each error names ``file:line`` and the reason; nothing is written for a
-    file whose header matches neither layout.
+    Either may add a ``direction`` column (``higher`` or ``lower`` is better)
+    for a metric outside the built-in catalogue; it is stored as an
+    `ImportedMetric` and a name with none is taken as higher-is-better (the
+    report lists such names). Each error names ``file:line`` and the reason;
+    nothing is written for a file whose header matches neither layout.
     """
     from arena.models import Generator, Prompt, Task
 
@@ -503,6 +594,7 @@ def metrics_import(*, path: Path, source_name: str | None = None) -> ImportRepor
             )
         }
         rows: dict[tuple[Any, ...], tuple[float | None, int]] = {}
+        declared: dict[str, tuple[bool, int]] = {}
         for record in _records(reader, where, report):
             line = reader.line_num
             if not any(cell.strip() for cell in record):
@@ -533,11 +625,34 @@ def metrics_import(*, path: Path, source_name: str | None = None) -> ImportRepor
                     value = _number(cells["value"], allow_empty=False)
                 if key in rows:
                     raise RowError(f"the same value was given on line {rows[key][1]}")
+                higher = _direction(cells.get(DIRECTION_COLUMN, ""), name, line, declared)
                 rows[key] = (value, line)
+                if higher is not None:
+                    declared.setdefault(name, (higher, line))
             except RowError as exc:
                 report.errors.append(f"{where}:{line}: {exc}")
     _write_imported(layout, rows, report)
+    _write_directions({key[-1] for key in rows}, {name: higher for name, (higher, _) in declared.items()}, report)
     return report
+
+
+def _write_directions(names: set[str], declared: dict[str, bool], report: ImportReport) -> None:
+    """Store the declared directions of imported names outside the catalogue; list the undeclared."""
+    from renderer.metrics.aggregate import METRICS
+
+    outside = sorted(name for name in names if name not in METRICS)
+    stored = dict(ImportedMetric.objects.filter(name__in=outside).values_list("name", "higher_is_better"))
+    for name in outside:
+        if name in declared and stored.get(name) != declared[name]:
+            ImportedMetric.objects.update_or_create(
+                name=name, defaults={"higher_is_better": declared[name], "declared_at": timezone.now()}
+            )
+            stored[name] = declared[name]
+            report.declared.append(name)
+        if name in stored:
+            report.directions[name] = stored[name]
+        else:
+            report.assumed.append(name)
 
 
 def _records(reader: Any, where: str, report: ImportReport) -> Any:

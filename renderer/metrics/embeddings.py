@@ -12,8 +12,9 @@ The module has two layers:
   only NumPy and SciPy;
 - backends behind the :class:`EmbeddingBackend` interface, found by name in a
   registry. The built-in ``siglip`` and ``dino`` backends wrap Hugging Face
-  ``transformers`` (``AutoModel`` + ``AutoProcessor``) and import ``torch``
-  and ``transformers`` only when one is created.
+  ``transformers`` (``AutoModel`` + ``AutoProcessor``); ``uni3d`` embeds
+  point clouds with the encoder in :mod:`renderer.metrics.uni3d`. They import
+  ``torch`` (and ``transformers``) only when one is created.
 """
 
 from __future__ import annotations
@@ -416,3 +417,68 @@ class DinoBackend(TransformersBackend):
     """DINOv2 / DINOv3 image features (images only)."""
 
     name = "dino"
+
+
+# --- Uni3D (point clouds) ---------------------------------------------------
+
+
+def _import_uni3d() -> Any:
+    try:
+        from renderer.metrics import uni3d
+    except ImportError as exc:
+        raise BackendUnavailable(f"the uni3d backend needs torch ({TRANSFORMERS_REQUIREMENTS}) ({exc})") from exc
+    return uni3d
+
+
+@register_backend
+class Uni3DBackend(EmbeddingBackend):
+    """Uni3D point-cloud embeddings; texts through a paired text tower, if given.
+
+    ``weights_dir`` holds ``config.json`` and ``model.pt`` (layout and key
+    mapping in :mod:`renderer.metrics.uni3d`). A text model saved with
+    transformers in ``weights_dir/text/`` (a CLIP or SigLIP model, loaded as
+    the ``siglip`` backend loads it) embeds texts, if its embeddings have
+    Uni3D's size; :attr:`text` is ``None`` without one. Uni3D embeds no images.
+
+    Parameters
+    ----------
+    weights_dir : str or pathlib.Path
+        The Uni3D weights directory.
+    device : str
+        Torch device.
+    """
+
+    name = "uni3d"
+    supports_point_clouds = True
+
+    def __init__(self, weights_dir: str | Path, *, device: str = "cpu") -> None:
+        super().__init__(weights_dir)
+        _check_weights_dir(self.weights_dir)
+        self._uni3d = _import_uni3d()
+        self.device = device
+        self.model = self._uni3d.load_encoder(self.weights_dir, device=device)
+        self.config = self.model.config
+        self.text: EmbeddingBackend | None = None
+        text_dir = self.weights_dir / "text"
+        if text_dir.is_dir():
+            self.text = SiglipBackend(text_dir, device=device)
+            size = self.text.embed_texts(["a"]).shape[1]
+            if size != self.config.embed_dim:
+                raise WeightsNotFound(
+                    f"{text_dir}: text embeddings of size {size}, Uni3D's have {self.config.embed_dim}: "
+                    "not the text tower this Uni3D model was aligned with"
+                )
+
+    def embed_images(self, images: Sequence[Image.Image]) -> np.ndarray:
+        """Uni3D compares shapes with images through a CLIP image tower, not configured here."""
+        raise BackendError(f"backend {self.name!r} does not embed images")
+
+    def embed_texts(self, texts: Sequence[str]) -> np.ndarray:
+        """Return one unit vector per text, from the paired text tower."""
+        if self.text is None:
+            raise BackendError(f"backend {self.name!r} has no text tower (none in {self.weights_dir / 'text'})")
+        return self.text.embed_texts(texts)
+
+    def embed_point_clouds(self, clouds: Sequence[np.ndarray]) -> np.ndarray:
+        """Return one unit vector per ``(n, 3)`` cloud (any order of its points)."""
+        return np.asarray(self._uni3d.embed_clouds(self.model, clouds, device=self.device))
