@@ -1,12 +1,17 @@
 from __future__ import annotations
 
 from django.conf import settings
+from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
+from django.views.decorators.csrf import csrf_exempt, csrf_protect
+from django.views.decorators.http import require_http_methods
 
 from arena.models import Asset, Task
 from arena.selectors import asset_by_public_id, categories, gallery_rows, render_counts
+from renderer import uploads
+from renderer.forms import AssetUploadForm
 
 
 def _require_gallery_access(request: HttpRequest) -> None:
@@ -44,3 +49,36 @@ def asset_detail(request: HttpRequest, public_id: str) -> HttpResponse:
     except Asset.DoesNotExist:
         raise Http404("No such asset") from None
     return render(request, "renderer/asset_detail.html", {"asset": asset})
+
+
+@csrf_exempt  # only so the upload handlers can be set first: `_upload_form` checks the token
+@require_http_methods(["GET", "POST"])
+def upload(request: HttpRequest) -> HttpResponse:
+    """Staff upload a mesh or a Blender script for one prompt and generator."""
+    if not request.user.is_authenticated:
+        return redirect_to_login(request.get_full_path())
+    if not request.user.is_staff:
+        raise PermissionDenied("Uploading assets is for staff.")
+    request.upload_handlers = uploads.upload_handlers(request)
+    return _upload_form(request)
+
+
+@csrf_protect
+def _upload_form(request: HttpRequest) -> HttpResponse:
+    form = AssetUploadForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        try:
+            asset = uploads.asset_upload(
+                prompt=form.cleaned_data["prompt"],
+                generator_name=form.generator_name,
+                name=upload.name or "",
+                size=upload.size or 0,
+                content=upload,
+            )
+        except uploads.UploadRefused as exc:
+            form.add_error(form.field_for(exc.field), exc.message)
+        else:
+            return redirect("renderer:asset", public_id=asset.public_id)
+    context = {"form": form, "limit_mb": settings.UPLOAD_MAX_MB}
+    return render(request, "renderer/upload.html", context, status=400 if form.errors else 200)
