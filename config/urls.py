@@ -6,8 +6,11 @@ from django.urls import include, path, re_path
 from django.views.generic import RedirectView
 from django.views.static import serve
 
+from config.views import openapi_json
+
 urlpatterns = [
     path("", RedirectView.as_view(url="/arena/", permanent=False)),
+    path("api/openapi.json", openapi_json, name="openapi"),
     path("admin/", admin.site.urls),
     path("accounts/", include("django.contrib.auth.urls")),
     path("arena/", include("arena.urls")),

@@ -13,11 +13,18 @@ from leaderboard import exports, selectors
 from leaderboard.models import Snapshot
 
 
+def _lookup_text(value: str) -> str:
+    # No stored name holds a NUL, and PostgreSQL refuses one in a query (a 500): nothing to find.
+    if "\x00" in value:
+        raise Http404("Nothing has that name")
+    return value
+
+
 def _scope(request: HttpRequest) -> tuple[str, str]:
     task = request.GET.get("task", "")
     if task and task not in Task.values:
         raise Http404(f"Unknown task {task!r}")
-    return task, request.GET.get("category", "")
+    return task, _lookup_text(request.GET.get("category", ""))
 
 
 def snapshot_payload(snapshot: Snapshot | None, task: str, category: str) -> dict[str, Any]:
@@ -76,7 +83,7 @@ def api_history(request: HttpRequest) -> JsonResponse:
 
 @require_GET
 def api_snapshot(request: HttpRequest, public_id: str) -> JsonResponse:
-    snapshot = Snapshot.objects.filter(public_id=public_id).first()
+    snapshot = Snapshot.objects.filter(public_id=_lookup_text(public_id)).first()
     if snapshot is None:
         raise Http404("No such snapshot")
     return JsonResponse(snapshot_payload(snapshot, snapshot.task, snapshot.category))

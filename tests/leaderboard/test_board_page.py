@@ -194,3 +194,19 @@ def test_it_shows_the_empty_state_for_a_board_without_votes(client, board):
 
 def test_it_refuses_an_unknown_task(client):
     assert client.get("/leaderboard/?task=sculpting").status_code == 404
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/leaderboard/?category=a{nul}b",
+        "/leaderboard/api/board/?category=a{nul}b",
+        "/leaderboard/api/history/?task=text-to-3d&category={nul}",
+        "/leaderboard/export/?category={nul}",
+        "/leaderboard/api/snapshots/{snapshot}{nul}/",
+    ],
+)
+def test_it_answers_a_name_with_a_nul_byte_with_a_404(client, board, url):
+    # PostgreSQL refuses a NUL in a query: this was a server error there (found by tests/security/test_api_fuzz.py).
+    assert client.get(url.format(nul="%00", snapshot=board.public_id)).status_code == 404
+    assert client.get(url.format(nul="", snapshot=board.public_id)).status_code == 200

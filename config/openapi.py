@@ -1,0 +1,428 @@
+"""The OpenAPI 3.1 description of the JSON API, served at /api/openapi.json.
+
+Written as Python so the enumerations come from the code they describe (tasks,
+vote choices, export formats) instead of being copied. `tests/test_openapi_schema.py`
+checks that every `api/` route is described here and that every path described
+here resolves; `tests/security/test_api_fuzz.py` checks real responses against it.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from arena.models import Task, Winner
+from leaderboard.exports import CONTENT_TYPES, FORMATS
+from leaderboard.rating import WINNERS
+
+JSON = "application/json"
+HTML = "text/html"
+Schema = dict[str, Any]
+
+
+def ref(name: str) -> Schema:
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def nullable(schema: Schema) -> Schema:
+    return {"anyOf": [schema, {"type": "null"}]}
+
+
+def obj(properties: dict[str, Schema], *, required: list[str] | None = None, extra: bool = True) -> Schema:
+    """An object; `required` defaults to every property listed."""
+    return {
+        "type": "object",
+        "properties": properties,
+        "required": list(properties) if required is None else required,
+        "additionalProperties": extra,
+    }
+
+
+def json_response(description: str, schema: Schema) -> Schema:
+    return {"description": description, "content": {JSON: {"schema": schema}}}
+
+
+def refusal(description: str) -> Schema:
+    return json_response(description, ref("Error"))
+
+
+def html_response(description: str) -> Schema:
+    return {"description": description, "content": {HTML: {"schema": {"type": "string"}}}}
+
+
+def scope_parameters() -> list[Schema]:
+    return [
+        {
+            "name": "task",
+            "in": "query",
+            "description": "Empty for all tasks. Any other value is a 404.",
+            "schema": {"type": "string", "enum": ["", *Task.values]},
+        },
+        {
+            "name": "category",
+            "in": "query",
+            "description": "Empty for all categories, else a prompt category: an unknown one is an empty board, "
+            "one with a NUL character a 404.",
+            "schema": {"type": "string"},
+        },
+    ]
+
+
+# -- components ---------------------------------------------------------------------------------
+
+
+def error_schema() -> Schema:
+    return obj({"error": {"type": "string", "description": "A sentence to show the annotator."}})
+
+
+def battle_schema() -> Schema:
+    side = obj(
+        {
+            "glb": {"type": "string", "description": "The side's GLB: /arena/b/<battle>/<a|b>.glb"},
+            "views": {"type": "array", "items": {"type": "string"}, "description": "Clay renders, PNG."},
+            "triangles": nullable({"type": "integer"}),
+        }
+    )
+    prompt = obj(
+        {
+            "task": {"type": "string", "enum": Task.values},
+            "text": {"type": "string"},
+            "category": {"type": "string"},
+            "image": nullable({"type": "string", "description": "The reference image's URL (image-to-3d)."}),
+        }
+    )
+    return obj(
+        {
+            "token": {"type": "string", "description": "Signed; valid for this session only, for an hour."},
+            "prompt": prompt,
+            "a": side,
+            "b": side,
+            "votes_today": {"type": "integer", "minimum": 0},
+        }
+    )
+
+
+def vote_request_schema() -> Schema:
+    return obj(
+        {
+            "token": {"type": "string", "description": "The token of the battle being voted on."},
+            "winner": {"type": "string", "enum": Winner.values},
+            "interacted_a": {"type": "boolean", "description": "Whether the annotator moved viewer A."},
+            "interacted_b": {"type": "boolean"},
+        },
+        required=["token", "winner"],
+    )
+
+
+def reveal_schema() -> Schema:
+    side = obj({"name": {"type": "string"}, "url": {"type": "string", "description": "The asset's page."}})
+    return obj(
+        {
+            "reveal": obj({"a": side, "b": side}),
+            "counted": {"type": "boolean", "description": "False when the vote is kept but not rated."},
+            "note": {"type": "string", "description": "Why a vote is not counted; empty when it is."},
+            "votes_today": {"type": "integer", "minimum": 0},
+            "duplicate": {"type": "boolean", "description": "A retry of the vote already taken, counted once."},
+        },
+        required=["reveal", "counted", "note", "votes_today"],
+    )
+
+
+def board_row_schema() -> Schema:
+    count = {"type": "integer", "minimum": 0}
+    number = {"type": "number"}
+    return obj(
+        {
+            "model": {"type": "string"},
+            "rating": number,
+            "ci_low": nullable(number),
+            "ci_high": nullable(number),
+            "rank": {"type": "integer", "minimum": 1},
+            "battles": count,
+            "wins": count,
+            "ties": count,
+            "bothbad": count,
+            "losses": count,
+            "win_rate": number,
+            "elo_online": nullable(number),
+            "executability": nullable(number),
+            "provisional": {"type": "boolean"},
+        },
+        required=["model", "rating", "ci_low", "ci_high", "rank", "battles", "wins", "ties", "losses"],
+    )
+
+
+def board_schema() -> Schema:
+    matrix = {"type": "array", "items": {"type": "array", "items": nullable({"type": "number"})}}
+    return obj(
+        {
+            "snapshot": nullable({"type": "string", "description": "Null when the board has no votes yet."}),
+            "created_at": {"type": "string", "format": "date-time"},
+            "task": {"type": "string"},
+            "category": {"type": "string"},
+            "n_votes": {"type": "integer", "minimum": 0},
+            "votes_hash": {"type": "string", "description": "SHA-256 over the exact vote set."},
+            "min_votes": {"type": "integer", "description": "Below this many battles a model is provisional."},
+            "options": {"type": "object", "description": "bootstrap, seed, anchor, alpha, exclusions, mle_exists."},
+            "rows": {"type": "array", "items": ref("BoardRow")},
+            "models": {"type": "array", "items": {"type": "string"}, "description": "The order of the matrices."},
+            "win_matrix": matrix,
+            "count_matrix": matrix,
+        },
+        # A board without a snapshot has only these keys.
+        required=["snapshot", "task", "category", "n_votes", "min_votes", "rows"],
+    )
+
+
+def history_schema() -> Schema:
+    point = obj(
+        {
+            "snapshot": {"type": "string"},
+            "created_at": {"type": "string", "format": "date-time"},
+            "n_votes": {"type": "integer", "minimum": 0},
+            "ratings": {"type": "object", "additionalProperties": {"type": "number"}},
+        }
+    )
+    return obj(
+        {"task": {"type": "string"}, "category": {"type": "string"}, "history": {"type": "array", "items": point}}
+    )
+
+
+def correlation_schema() -> Schema:
+    learned = obj(
+        {
+            "weights_dir_set": {"type": "boolean"},
+            "configured": {"type": "array", "items": {"type": "string"}},
+            "missing": {"type": "array", "items": {"type": "string"}},
+            "backends": {"type": "object", "additionalProperties": {"type": "string"}, "description": "name: label"},
+        }
+    )
+    report = obj(
+        {
+            "report": {"type": "string"},
+            "generated_at": {"type": "string", "format": "date-time"},
+            "scopes": {
+                "type": "array",
+                "items": {"type": "object", "description": "One per board: docs/correlation.md."},
+            },
+        },
+        required=["scopes"],
+    )
+    return obj(
+        {
+            "status": {"type": "string", "enum": ["ready", "computing", "empty"]},
+            "updating": {"type": "boolean"},
+            "report": nullable(report),
+            "learned": nullable(learned),
+        }
+    )
+
+
+# -- operations ---------------------------------------------------------------------------------
+
+CSRF_HOW = "Get both from any page (GET /arena/ sets the csrftoken cookie) and send the cookie's value as the header."
+
+
+def csrf_refusal() -> Schema:
+    return html_response("Django's CSRF page: no CSRF cookie, or no header matching it.")
+
+
+def post_operation(operation_id: str, summary: str, body: Schema, responses: dict[str, Schema]) -> Schema:
+    return {
+        "post": {
+            "operationId": operation_id,
+            "summary": summary,
+            "security": [{"csrfCookie": [], "csrfHeader": []}],
+            "requestBody": body,
+            "responses": responses,
+        }
+    }
+
+
+def get_operation(
+    operation_id: str, summary: str, ok: Schema, *, parameters: list[Schema] | None = None, not_found: str = ""
+) -> Schema:
+    operation: Schema = {"operationId": operation_id, "summary": summary, "responses": {"200": ok}}
+    if parameters:
+        operation["parameters"] = parameters
+    if not_found:
+        operation["responses"]["404"] = html_response(not_found)
+    return {"get": operation}
+
+
+def path_parameter(name: str, schema: Schema) -> Schema:
+    return {"name": name, "in": "path", "required": True, "schema": schema}
+
+
+def battle_operation() -> Schema:
+    operation = post_operation(
+        "battleCreate",
+        "Serve the session's annotator a new anonymous pair",
+        {"required": False, "content": {JSON: {"schema": {"type": "object"}}}},
+        {
+            "200": json_response("A new battle.", ref("Battle")),
+            "403": csrf_refusal(),
+            "429": refusal("Too many pairs requested in the last hour (by this annotator or network)."),
+            "503": refusal("No pair is ready: assets are still rendering, or this annotator has seen them all."),
+        },
+    )
+    operation["post"]["description"] = "The body is ignored. The files are addressed by battle and side, not asset."
+    return operation
+
+
+def vote_operation() -> Schema:
+    forbidden = refusal("The battle was served to another session; or (an HTML page) the CSRF check failed.")
+    forbidden["content"].update(csrf_refusal()["content"])
+    return post_operation(
+        "voteRecord",
+        "Record the one vote a battle takes, and reveal the two names",
+        {"required": True, "content": {JSON: {"schema": ref("VoteRequest")}}},
+        {
+            "200": json_response("The vote, with the names revealed.", ref("Reveal")),
+            "400": refusal("Not a JSON object, an unknown choice, or a forged token."),
+            "403": forbidden,
+            "404": refusal("The battle no longer exists."),
+            "409": refusal("This battle has already been voted on."),
+            "410": refusal("The token has expired: ask for a new pair."),
+            "429": refusal("The hourly vote limit (per annotator or network)."),
+        },
+    )
+
+
+def board_operations() -> dict[str, Schema]:
+    unknown = "Unknown task, or a category with a NUL character."
+    return {
+        "/leaderboard/api/board/": get_operation(
+            "boardLatest",
+            "The latest snapshot of one board",
+            json_response("A board.", ref("Board")),
+            parameters=scope_parameters(),
+            not_found=unknown,
+        ),
+        "/leaderboard/api/history/": get_operation(
+            "boardHistory",
+            "Ratings over time, oldest first, up to 200 snapshots",
+            json_response("The history.", ref("History")),
+            parameters=scope_parameters(),
+            not_found=unknown,
+        ),
+        "/leaderboard/api/snapshots/{public_id}/": get_operation(
+            "snapshotRead",
+            "One stored snapshot, so a cited version stays readable",
+            json_response("A board.", ref("Board")),
+            parameters=[path_parameter("public_id", {"type": "string"})],
+            not_found="No such snapshot.",
+        ),
+    }
+
+
+def export_battle_schema() -> Schema:
+    text = {"type": "string"}
+    return obj(
+        {
+            "model_a": text,
+            "model_b": text,
+            "winner": {"type": "string", "enum": list(WINNERS)},
+            "judge": {"type": "string", "description": "A salted hash of the annotator."},
+            "anony": {"type": "boolean"},
+            "tstamp": {"type": "number", "description": "Unix time of the vote."},
+            "prompt": {"type": "string", "description": "The prompt's slug."},
+            "task": text,
+            "category": text,
+            "flagged": {"type": "boolean"},
+            "sampler": text,
+            "seconds_to_vote": {"type": "number"},
+        }
+    )
+
+
+def export_operation() -> Schema:
+    # fastchat is one JSON list; jsonl has one battle object a line; csv has them as rows.
+    content: dict[str, Schema] = {CONTENT_TYPES[fmt]: {} for fmt in FORMATS}
+    content[CONTENT_TYPES["fastchat"]] = {"schema": {"type": "array", "items": ref("ExportBattle")}}
+    flagged = {"type": "string", "description": "1 or true: flagged votes too."}
+    return get_operation(
+        "battlesExport",
+        "The counted votes as battles, a download (fastchat: the chat arena's clean-battle list)",
+        {"description": "The export, streamed.", "content": content},
+        parameters=[
+            {
+                "name": "format",
+                "in": "query",
+                "schema": {"type": "string", "enum": list(FORMATS), "default": "fastchat"},
+            },
+            *scope_parameters(),
+            {"name": "include_flagged", "in": "query", "schema": flagged},
+        ],
+        not_found="Unknown format or task, or a category with a NUL character.",
+    )
+
+
+def correlation_operations() -> dict[str, Schema]:
+    download = {"description": "The report.", "content": {JSON: {"schema": {"type": "object"}}, "text/csv": {}}}
+    return {
+        "/leaderboard/api/correlation/": get_operation(
+            "correlationReport",
+            "The stored correlation report (asking for it schedules one when missing)",
+            json_response("The report and its status.", ref("Correlation")),
+        ),
+        "/leaderboard/correlation/download.{fmt}": get_operation(
+            "correlationDownload",
+            "The stored report as a download",
+            download,
+            parameters=[path_parameter("fmt", {"type": "string", "enum": ["json", "csv"]})],
+            not_found="No report yet, or an unknown format.",
+        ),
+    }
+
+
+def paths() -> dict[str, Schema]:
+    votes_today = obj({"votes_today": {"type": "integer", "minimum": 0}})
+    return {
+        "/api/openapi.json": get_operation(
+            "openapiSchema", "This description", json_response("OpenAPI 3.1.", {"type": "object"})
+        ),
+        "/arena/api/battles/": battle_operation(),
+        "/arena/api/vote/": vote_operation(),
+        "/arena/api/stats/": get_operation("arenaStats", "Votes cast today", json_response("The count.", votes_today)),
+        **board_operations(),
+        "/leaderboard/export/": export_operation(),
+        **correlation_operations(),
+    }
+
+
+def security_schemes() -> dict[str, Schema]:
+    return {
+        "csrfCookie": {"type": "apiKey", "in": "cookie", "name": "csrftoken", "description": CSRF_HOW},
+        "csrfHeader": {"type": "apiKey", "in": "header", "name": "X-CSRFToken", "description": CSRF_HOW},
+    }
+
+
+def openapi_schema() -> Schema:
+    return {
+        "openapi": "3.1.0",
+        "info": {
+            "title": "3D Code Arena",
+            "version": "1",
+            "description": (
+                "The arena's JSON API (docs/api.md). No login: the annotator is the session (the sessionid "
+                "cookie), so a battle's token is only good with the session it was served to. POSTs need "
+                "Django's CSRF cookie and header."
+            ),
+        },
+        "servers": [{"url": "/"}],
+        "paths": paths(),
+        "components": {
+            "schemas": {
+                "Error": error_schema(),
+                "Battle": battle_schema(),
+                "VoteRequest": vote_request_schema(),
+                "Reveal": reveal_schema(),
+                "BoardRow": board_row_schema(),
+                "Board": board_schema(),
+                "History": history_schema(),
+                "Correlation": correlation_schema(),
+                "ExportBattle": export_battle_schema(),
+            },
+            "securitySchemes": security_schemes(),
+        },
+    }
