@@ -40,6 +40,9 @@ FloatArray = NDArray[np.float64]
 IntArray = NDArray[np.int64]
 
 COEFFICIENTS = ("pearson", "spearman", "kendall")
+# Fewer models than this leave every coefficient undefined: two points always
+# correlate perfectly, which says nothing.
+MIN_MODELS = 3
 AGGREGATIONS = ("conditional", "penalised")
 LEVEL = 0.95
 
@@ -127,8 +130,8 @@ def coefficient_rows(x: ArrayLike, y: ArrayLike, coefficient: str) -> FloatArray
     if xa.shape != ya.shape:
         raise ValueError(f"x and y differ in shape: {xa.shape} vs {ya.shape}")
     out = np.full(xa.shape[0], np.nan)
-    if xa.shape[1] < 3:
-        return out  # two points always correlate perfectly: not informative
+    if xa.shape[1] < MIN_MODELS:
+        return out
     ok = np.isfinite(xa).all(axis=1) & np.isfinite(ya).all(axis=1)
     if not ok.any():
         return out

@@ -37,8 +37,9 @@ from leaderboard.debounce import debounced
 from leaderboard.models import Snapshot
 from leaderboard.rating import bootstrap_strengths, elo_scale
 from leaderboard.services import GROUP
+from renderer.metrics import aggregate
 from renderer.metrics.aggregate import METRICS, MetricInfo
-from renderer.models import AssetMetric, CorrelationReport, GeneratorMetric, ReportStatus
+from renderer.models import AssetMetric, CorrelationReport, GeneratorMetric, ImportedMetric, ReportStatus
 
 log = logging.getLogger(__name__)
 
@@ -52,9 +53,14 @@ def _rounds() -> int:
     return int(getattr(settings, "CORRELATION_BOOTSTRAP", DEFAULT_ROUNDS))
 
 
-def metric_info(name: str) -> MetricInfo:
-    """The catalogue entry; an imported metric unknown to it counts as higher-is-better."""
-    return METRICS.get(name) or MetricInfo(name, name.replace("_", " "), True, "", "Imported metric.")
+def metric_info(name: str, directions: dict[str, bool] | None = None) -> MetricInfo:
+    """The catalogue entry, or an imported metric with its declared direction (else higher-is-better)."""
+    return aggregate.metric_info(name, higher_is_better=(directions or {}).get(name))
+
+
+def metric_directions() -> dict[str, bool]:
+    """Directions declared on import for metrics outside the catalogue (name -> higher is better)."""
+    return dict(ImportedMetric.objects.values_list("name", "higher_is_better"))
 
 
 # ---------------------------------------------------------------------------
@@ -65,6 +71,7 @@ def metric_info(name: str) -> MetricInfo:
 @dataclass
 class ScopeData:
     task: str
+    category: str
     snapshot: Snapshot
     models: list[str]
     ratings: np.ndarray  # (n,) from the snapshot
@@ -75,10 +82,13 @@ class ScopeData:
     values: dict[str, dict[int, float | None]]  # metric -> asset id -> value (None: undefined)
     model_level: dict[str, dict[str, float]]  # imported metric -> model -> value
     votes: list[tuple[int, str, int, int, int]]  # id, winner, asset a, asset b, annotator (decided only)
+    directions: dict[str, bool]  # imported metric -> higher is better, where declared
 
 
-def _boot_ratings(snapshot: Snapshot, task: str, models: list[str], rounds: int, seed: int) -> tuple[np.ndarray, str]:
-    battles, votes_hash = selectors.board_battles(task=task)
+def _boot_ratings(
+    snapshot: Snapshot, task: str, category: str, models: list[str], rounds: int, seed: int
+) -> tuple[np.ndarray, str]:
+    battles, votes_hash = selectors.board_battles(task=task, category=category)
     out = np.full((rounds, len(models)), np.nan)
     if len(battles) == 0 or rounds == 0:
         return out, votes_hash
@@ -105,16 +115,19 @@ def _boot_ratings(snapshot: Snapshot, task: str, models: list[str], rounds: int,
     return out, votes_hash
 
 
-def scope_load(*, task: str, rounds: int, seed: int) -> ScopeData | None:
-    snapshot = selectors.latest_snapshot(task=task)
+def scope_load(*, task: str, category: str = "", rounds: int, seed: int) -> ScopeData | None:
+    """Load one board (a task or all; a category or all) and everything its report needs."""
+    snapshot = selectors.latest_snapshot(task=task, category=category)
     if snapshot is None or not snapshot.rows:
         return None
     models = [row["model"] for row in snapshot.rows]
     ratings = np.array([row["rating"] for row in snapshot.rows], dtype=np.float64)
-    boot, votes_hash = _boot_ratings(snapshot, task, models, rounds, seed)
+    boot, votes_hash = _boot_ratings(snapshot, task, category, models, rounds, seed)
     assets = Asset.objects.filter(is_reference=False, status__in=FINISHED_STATUSES, generator__name__in=models)
     if task:
         assets = assets.filter(prompt__task=task)
+    if category:
+        assets = assets.filter(prompt__category=category)
     index = {name: k for k, name in enumerate(models)}
     asset_ids: list[list[int]] = [[] for _ in models]
     status_ok: dict[int, bool] = {}
@@ -126,14 +139,16 @@ def scope_load(*, task: str, rounds: int, seed: int) -> ScopeData | None:
     for asset_id, name, value in rows.values_list("asset_id", "name", "value").iterator(chunk_size=10000):
         values.setdefault(name, {})[asset_id] = value
     model_level: dict[str, dict[str, float]] = {}
-    for name, model, value in GeneratorMetric.objects.filter(task=task, generator__name__in=models).values_list(
+    # Model-level imports are per task board; they say nothing of one category.
+    imported = GeneratorMetric.objects.none() if category else GeneratorMetric.objects.filter(task=task)
+    for name, model, value in imported.filter(generator__name__in=models).values_list(
         "name", "generator__name", "value"
     ):
         model_level.setdefault(name, {})[model] = value
-    decided = selectors.rated_votes(task=task).filter(winner__in=["a", "b"]).order_by("id")
+    decided = selectors.rated_votes(task=task, category=category).filter(winner__in=["a", "b"]).order_by("id")
     votes = list(decided.values_list("id", "winner", "battle__asset_a_id", "battle__asset_b_id", "annotator_id"))
-    return ScopeData(task, snapshot, models, ratings, boot, votes_hash, asset_ids, status_ok, values, model_level,
-                     votes)  # fmt: skip
+    return ScopeData(task, category, snapshot, models, ratings, boot, votes_hash, asset_ids, status_ok, values,
+                     model_level, votes, metric_directions())  # fmt: skip
 
 
 # ---------------------------------------------------------------------------
@@ -198,7 +213,7 @@ def _correlation_payload(data: ScopeData, info: MetricInfo, point: np.ndarray, b
 
 def _asset_metric(data: ScopeData, name: str, indices: list[np.ndarray], weights: np.ndarray,
                   human: np.ndarray) -> dict[str, Any] | None:  # fmt: skip
-    info = metric_info(name)
+    info = metric_info(name, data.directions)
     vals, pres = _asset_arrays(data, name)
     n_assets = int(sum(p.sum() for p in pres))
     if name != "executability" and not any(np.isfinite(v[p]).any() for v, p in zip(vals, pres, strict=True)):
@@ -223,7 +238,7 @@ def _asset_metric(data: ScopeData, name: str, indices: list[np.ndarray], weights
 
 
 def _model_metric(data: ScopeData, name: str) -> dict[str, Any]:
-    info = metric_info(name)
+    info = metric_info(name, data.directions)
     by_model = data.model_level[name]
     point = np.array([by_model.get(model, np.nan) for model in data.models], dtype=np.float64)
     boot = np.tile(point, (data.boot_ratings.shape[0], 1))
@@ -249,6 +264,7 @@ def _info_payload(info: MetricInfo) -> dict[str, Any]:
         "unit": info.unit,
         "description": info.description,
         "failure_penalty_factor": info.failure_penalty_factor,
+        "direction_assumed": info.direction_assumed,
     }
 
 
@@ -284,8 +300,14 @@ def _metric_order(names: set[str]) -> list[str]:
     return known + sorted(names - set(known))
 
 
+def scope_label(task: str, category: str) -> str:
+    """How the page names a board: "All tasks", "Text to 3D · chairs"."""
+    return f"{selectors.task_label(task)} · {category}" if category else selectors.task_label(task)
+
+
 def scope_compute(data: ScopeData, *, rounds: int, seed: int) -> dict[str, Any]:
-    rng = np.random.default_rng([seed, zlib.crc32(data.task.encode())])
+    key = f"{data.task}/{data.category}" if data.category else data.task
+    rng = np.random.default_rng([seed, zlib.crc32(key.encode())])
     indices = corr.resample_indices([len(ids) for ids in data.asset_ids], rounds, rng)
     human = np.array([0 if winner == "a" else 1 for _, winner, *_ in data.votes], dtype=np.int64)
     weights = corr.vote_weights(len(data.votes), rounds, rng)
@@ -301,9 +323,13 @@ def scope_compute(data: ScopeData, *, rounds: int, seed: int) -> dict[str, Any]:
         else:
             metrics.append(_model_metric(data, name))
     rows = {row["model"]: row for row in data.snapshot.rows}
+    n_rated = int(np.isfinite(data.ratings).sum())
     return {
         "task": data.task,
-        "label": selectors.task_label(data.task),
+        "category": data.category,
+        "label": scope_label(data.task, data.category),
+        "enough_models": n_rated >= corr.MIN_MODELS,
+        "min_models": corr.MIN_MODELS,
         "snapshot": data.snapshot.public_id,
         "snapshot_created_at": data.snapshot.created_at.isoformat(),
         "n_votes": data.snapshot.n_votes,
@@ -331,10 +357,11 @@ def scope_compute(data: ScopeData, *, rounds: int, seed: int) -> dict[str, Any]:
 # ---------------------------------------------------------------------------
 
 
-def report_scopes() -> list[str]:
-    """The overall board and every task board that has a snapshot."""
-    tasks = [""] + [t for t in Task.values if Snapshot.objects.filter(task=t, category="").exists()]
-    return tasks if Snapshot.objects.filter(task="", category="").exists() else tasks[1:]
+def report_scopes() -> list[tuple[str, str]]:
+    """Every board with a snapshot, as (task, category): overall, tasks, categories, then both."""
+    boards = set(Snapshot.objects.values_list("task", "category").distinct())
+    order = {task: k for k, task in enumerate(["", *Task.values])}
+    return sorted(boards, key=lambda b: (b[1] != "", b[0] != "" and b[1] != "", order.get(b[0], len(order)), b))
 
 
 def learned_status() -> dict[str, Any]:
@@ -353,12 +380,15 @@ def learned_status() -> dict[str, Any]:
 def report_fingerprint(*, rounds: int, seed: int) -> str:
     """Hash of everything the report depends on, to skip recomputing an unchanged one."""
     snapshots = [
-        (task, s.public_id if s else None) for task in report_scopes() for s in [selectors.latest_snapshot(task=task)]
+        (task, category, s.public_id if s else None)
+        for task, category in report_scopes()
+        for s in [selectors.latest_snapshot(task=task, category=category)]
     ]
     metrics = AssetMetric.objects.aggregate(n=Count("id"), last=Max("computed_at"))
     model_level = GeneratorMetric.objects.aggregate(n=Count("id"), last=Max("computed_at"))
     statuses = Asset.objects.filter(is_reference=False).aggregate(n=Count("id"), last=Max("rendered_at"))
-    parts = [snapshots, metrics, model_level, statuses, rounds, seed, learned_status()["configured"]]
+    directions = sorted(metric_directions().items())
+    parts = [snapshots, metrics, model_level, statuses, directions, rounds, seed, learned_status()["configured"]]
     return hashlib.sha256(json.dumps(parts, default=str, sort_keys=True).encode()).hexdigest()
 
 
@@ -380,8 +410,8 @@ def report_compute(*, rounds: int | None = None, seed: int = 0, force: bool = Fa
     started = time.perf_counter()
     try:
         payload: dict[str, Any] = {"scopes": []}
-        for task in scopes:
-            data = scope_load(task=task, rounds=rounds, seed=seed)
+        for task, category in scopes:
+            data = scope_load(task=task, category=category, rounds=rounds, seed=seed)
             if data is not None:
                 payload["scopes"].append(scope_compute(data, rounds=rounds, seed=seed))
     except Exception as exc:
@@ -453,7 +483,7 @@ def _compute_here() -> None:
 
 def snapshot_saved(sender: type[Snapshot], instance: Snapshot, created: bool, **kwargs: Any) -> None:
     """post_save receiver: new snapshots mean new ratings to correlate."""
-    if created and not instance.category:
+    if created:
         report_request()
 
 
@@ -461,42 +491,49 @@ def snapshot_saved(sender: type[Snapshot], instance: Snapshot, created: bool, **
 # Downloads
 # ---------------------------------------------------------------------------
 
-CSV_FIELDS = ["section", "task", "metric", "aggregation", "statistic", "model", "value", "low", "high", "n"]
+CSV_FIELDS = ["section", "task", "category", "metric", "aggregation", "statistic", "model", "value", "low", "high", "n"]
 
 
 def report_rows(report: dict[str, Any]) -> Iterator[dict[str, Any]]:
     """Everything on the page as long-format rows (one number per row)."""
     for scope in report.get("scopes", []):
-        task = scope["task"] or "all"
-        for model in scope["models"]:
-            yield {"section": "rating", "task": task, "model": model["model"], "statistic": "elo",
-                   "value": model["rating"], "low": model["ci_low"], "high": model["ci_high"],
-                   "n": model["n_assets"]}  # fmt: skip
-        for metric in scope["metrics"]:
-            for aggregation, block in metric["aggregations"].items():
-                if metric["level"] == "model" and aggregation == "penalised":
-                    continue  # the same numbers as "conditional"
-                agg = aggregation if metric["level"] == "asset" else "model-level"
-                for mean in block["means"]:
-                    yield {"section": "mean", "task": task, "metric": metric["name"], "aggregation": agg,
-                           "statistic": "mean", "model": mean["model"], "value": mean["value"],
-                           "low": mean["low"], "high": mean["high"]}  # fmt: skip
-                for name in corr.COEFFICIENTS:
-                    est = block["correlation"][name]
-                    yield {"section": "correlation", "task": task, "metric": metric["name"], "aggregation": agg,
-                           "statistic": name, "value": est["value"], "low": est["low"], "high": est["high"],
-                           "n": block["correlation"]["n_models"]}  # fmt: skip
-            if metric["agreement"]:
-                for stat in ("accuracy", "kappa"):
-                    est = metric["agreement"][stat]
-                    yield {"section": "vote-agreement", "task": task, "metric": metric["name"], "statistic": stat,
-                           "value": est["value"], "low": est["low"], "high": est["high"],
-                           "n": metric["agreement"]["n"]}  # fmt: skip
-        human = scope["human_agreement"]
-        for stat in ("accuracy", "kappa"):
-            est = human[stat]
-            yield {"section": "human-agreement", "task": task, "metric": "human", "statistic": stat,
-                   "value": est["value"], "low": est["low"], "high": est["high"], "n": human["n"]}  # fmt: skip
+        category = scope.get("category") or "all"
+        for row in _scope_rows(scope):
+            yield {**row, "category": category}
+
+
+def _scope_rows(scope: dict[str, Any]) -> Iterator[dict[str, Any]]:
+    """One board's rows, without the category."""
+    task = scope["task"] or "all"
+    for model in scope["models"]:
+        yield {"section": "rating", "task": task, "model": model["model"], "statistic": "elo",
+               "value": model["rating"], "low": model["ci_low"], "high": model["ci_high"],
+               "n": model["n_assets"]}  # fmt: skip
+    for metric in scope["metrics"]:
+        for aggregation, block in metric["aggregations"].items():
+            if metric["level"] == "model" and aggregation == "penalised":
+                continue  # the same numbers as "conditional"
+            agg = aggregation if metric["level"] == "asset" else "model-level"
+            for mean in block["means"]:
+                yield {"section": "mean", "task": task, "metric": metric["name"], "aggregation": agg,
+                       "statistic": "mean", "model": mean["model"], "value": mean["value"],
+                       "low": mean["low"], "high": mean["high"]}  # fmt: skip
+            for name in corr.COEFFICIENTS:
+                est = block["correlation"][name]
+                yield {"section": "correlation", "task": task, "metric": metric["name"], "aggregation": agg,
+                       "statistic": name, "value": est["value"], "low": est["low"], "high": est["high"],
+                       "n": block["correlation"]["n_models"]}  # fmt: skip
+        if metric["agreement"]:
+            for stat in ("accuracy", "kappa"):
+                est = metric["agreement"][stat]
+                yield {"section": "vote-agreement", "task": task, "metric": metric["name"], "statistic": stat,
+                       "value": est["value"], "low": est["low"], "high": est["high"],
+                       "n": metric["agreement"]["n"]}  # fmt: skip
+    human = scope["human_agreement"]
+    for stat in ("accuracy", "kappa"):
+        est = human[stat]
+        yield {"section": "human-agreement", "task": task, "metric": "human", "statistic": stat,
+               "value": est["value"], "low": est["low"], "high": est["high"], "n": human["n"]}  # fmt: skip
 
 
 def report_csv(report: dict[str, Any]) -> str:

@@ -37,21 +37,33 @@ def _latest() -> CorrelationReport | None:
     return report
 
 
+def _pick(scopes: list[dict[str, Any]], task: str, category: str) -> dict[str, Any] | None:
+    """The board asked for, else the task's overall board, else the first."""
+    for wanted in ((task, category), (task, "")):
+        found = [s for s in scopes if (s["task"], s.get("category", "")) == wanted]
+        if found:
+            return found[0]
+    return scopes[0] if scopes else None
+
+
 @require_GET
 def correlation_page(request: HttpRequest) -> HttpResponse:
-    task = request.GET.get("task", "")
+    task, category = request.GET.get("task", ""), request.GET.get("category", "")
     if task and task not in Task.values:
         raise Http404(f"Unknown task {task!r}")
     report = _latest()
     payload = _payload(report)
     scopes = payload["report"]["scopes"] if payload["report"] else []
-    scope = next((s for s in scopes if s["task"] == task), scopes[0] if scopes else None)
+    scope = _pick(scopes, task, category)
+    task = scope["task"] if scope else task
     context = {
         "data": payload,
         "report": report,
         "scope": scope,
-        "scopes": scopes,
-        "task": scope["task"] if scope else task,
+        "tasks": [s for s in scopes if not s.get("category")],
+        "categories": sorted({s["category"] for s in scopes if s.get("category") and s["task"] == task}),
+        "task": task,
+        "category": scope.get("category", "") if scope else "",
         "learned": payload["learned"],
     }
     return render(request, "leaderboard/correlation.html", context)

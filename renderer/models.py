@@ -3,8 +3,9 @@
 `AssetMetric` holds one metric of one asset against its prompt's reference
 (computed by `renderer.scoring`, or imported from a benchmark run);
 `GeneratorMetric` holds model-level values imported as they are (a metric the
-benchmark reported only per model). `CorrelationReport` is the correlation
-page's data: computed in the background, read by the page.
+benchmark reported only per model); `ImportedMetric` the direction declared
+for an imported metric outside the built-in catalogue. `CorrelationReport` is
+the correlation page's data: computed in the background, read by the page.
 """
 
 from __future__ import annotations
@@ -56,6 +57,25 @@ class GeneratorMetric(models.Model):
 
     def __str__(self) -> str:
         return f"{self.generator} {self.task or 'all'} {self.name}={self.value}"
+
+
+class ImportedMetric(models.Model):
+    """The direction declared for a metric name outside the built-in catalogue.
+
+    Set by `arena_import_metrics` from the file's `direction` column; read
+    when aggregating (which value counts as worst) and correlating (the sign).
+    A name with no row here is treated as higher-is-better.
+    """
+
+    name = models.CharField(max_length=64, unique=True)
+    higher_is_better = models.BooleanField()
+    declared_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({'higher' if self.higher_is_better else 'lower'} is better)"
 
 
 class ReportStatus(models.TextChoices):

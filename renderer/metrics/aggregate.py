@@ -45,6 +45,9 @@ class MetricInfo:
         For a lower-is-better metric, failures count as this times the worst
         observed value; ignored when higher is better (failures count as the
         minimum observed).
+    direction_assumed : bool
+        True for a metric outside the catalogue whose direction nobody
+        declared: it is read as higher-is-better, which may be wrong.
     """
 
     name: str
@@ -53,6 +56,7 @@ class MetricInfo:
     unit: str
     description: str
     failure_penalty_factor: float = 1.0
+    direction_assumed: bool = False
 
 
 _CATALOGUE = (
@@ -156,6 +160,36 @@ _CATALOGUE = (
 )
 
 METRICS: Mapping[str, MetricInfo] = {metric.name: metric for metric in _CATALOGUE}
+
+
+def metric_info(name: str, *, higher_is_better: bool | None = None) -> MetricInfo:
+    """Return the catalogue entry of a metric, or a plain one for a metric outside it.
+
+    Parameters
+    ----------
+    name : str
+        Metric key, e.g. ``"chamfer"`` or an imported ``"uni3d_3d3d"``.
+    higher_is_better : bool, optional
+        Direction declared for a metric outside the catalogue (ignored for a
+        catalogue metric, whose direction is fixed). Without it the metric is
+        taken as higher-is-better and ``direction_assumed`` is set.
+
+    Returns
+    -------
+    MetricInfo
+        For a metric outside the catalogue: no unit, penalty factor 1.
+    """
+    if name in METRICS:
+        return METRICS[name]
+    assumed = higher_is_better is None
+    return MetricInfo(
+        name,
+        name.replace("_", " "),
+        True if higher_is_better is None else higher_is_better,
+        "",
+        "Imported metric; direction not declared, taken as higher is better." if assumed else "Imported metric.",
+        direction_assumed=assumed,
+    )
 
 
 def _observed(values: Iterable[float | None]) -> np.ndarray:

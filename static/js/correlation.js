@@ -2,8 +2,8 @@
 //
 // The server renders the table of the chosen board from the stored report;
 // this module draws the charts (Plotly, loaded as a classic script before
-// this one), lets the reader switch board, aggregation, coefficient and
-// metric without reloading, and fetches the report again when new snapshots
+// this one), lets the reader switch board (task and category), aggregation,
+// coefficient and metric without reloading, and fetches the report again when new snapshots
 // land (the leaderboard's websocket) or while a report is being computed.
 import { liveSocket } from "./live.js";
 
@@ -25,6 +25,7 @@ const AGGREGATION_LABELS = { conditional: "conditional means", penalised: "penal
 const state = {
   data: JSON.parse(byId("correlation-data").textContent),
   task: root.dataset.task,
+  category: root.dataset.category ?? "",
   aggregation: "conditional",
   coefficient: "spearman",
   metric: null,
@@ -62,7 +63,10 @@ function announce(text) {
 
 const report = () => state.data.report;
 const scopes = () => report()?.scopes ?? [];
-const scope = () => scopes().find((s) => s.task === state.task) ?? scopes()[0] ?? null;
+const categoryOf = (s) => s.category ?? "";
+const findScope = (task, category) => scopes().find((s) => s.task === task && categoryOf(s) === category);
+const scope = () => findScope(state.task, state.category) ?? findScope(state.task, "") ?? scopes()[0] ?? null;
+const enoughModels = (s, block) => block.correlation.n_models >= (s.min_models ?? 3);
 const metricOf = (s, name) => s?.metrics.find((m) => m.name === name) ?? s?.metrics[0] ?? null;
 const blockOf = (metric) => metric.aggregations[state.aggregation];
 
@@ -74,17 +78,25 @@ function estimateCell(est) {
   return el("td", { class: "num" }, el("strong", {}, fixed(est.value)), interval ? " " : null, interval);
 }
 
-function metricRow(metric) {
+function notEnoughCell(s) {
+  return el("td", { class: "num not-enough", colspan: String(report().coefficients.length) },
+    el("span", { class: "muted", title: `A correlation needs at least ${s.min_models ?? 3} models with a value` }, "not enough models"));
+}
+
+function metricRow(metric, s) {
   const block = blockOf(metric);
   const chips = [];
   if (metric.level === "model") chips.push(" ", el("span", { class: "chip imported", title: "Imported model-level values" }, "model level"));
   if (!metric.higher_is_better) {
     chips.push(" ", el("span", { class: "chip direction", title: "Lower is better: its sign is flipped, so a positive coefficient means agreement" }, "lower is better"));
   }
+  if (metric.direction_assumed) {
+    chips.push(" ", el("span", { class: "chip assumed", title: "Imported without a declared direction: taken as higher is better. Import it again with a direction column to say otherwise." }, "direction assumed"));
+  }
   const agreement = metric.agreement;
   return el("tr", { "data-metric": metric.name, class: metric.name === state.metric ? "is-selected" : null },
     el("th", { scope: "row" }, el("span", { class: "model-name" }, metric.label), ...chips),
-    ...report().coefficients.map((name) => estimateCell(block.correlation[name])),
+    ...(enoughModels(s, block) ? report().coefficients.map((name) => estimateCell(block.correlation[name])) : [notEnoughCell(s)]),
     el("td", { class: "num" }, String(block.correlation.n_models)),
     el("td", { class: "num" }, agreement ? percent(agreement.accuracy.value) : el("span", { class: "muted" }, "–")),
     el("td", { class: "num" }, agreement ? fixed(agreement.kappa.value) : el("span", { class: "muted" }, "–")));
@@ -101,8 +113,10 @@ function ceilingRow(s) {
 }
 
 function renderTable(s) {
-  byId("corr-rows").replaceChildren(...s.metrics.map(metricRow), ceilingRow(s));
-  setText("caption-scope", s.task ? s.label : "All tasks");
+  byId("corr-rows").replaceChildren(...s.metrics.map((m) => metricRow(m, s)), ceilingRow(s));
+  byId("too-few-models").hidden = s.enough_models !== false;
+  setText("too-few-count", String(s.models.length));
+  setText("caption-scope", s.label);
   setText("caption-models", String(s.models.length));
   setText("caption-aggregation", AGGREGATION_LABELS[state.aggregation]);
   setText("stat-models", String(s.models.length));
@@ -112,20 +126,37 @@ function renderTable(s) {
   setText("methods-rounds", String(report().rounds));
 }
 
+function boardHref(task, category) {
+  const query = new URLSearchParams();
+  if (task) query.set("task", task);
+  if (category) query.set("category", category);
+  const text = query.toString();
+  return text ? `?${text}` : location.pathname;
+}
+
+function chooseBoard(task, category) {
+  // A category with no votes on the chosen task falls back to all categories.
+  state.task = task;
+  state.category = findScope(task, category) ? category : "";
+  history.replaceState(null, "", boardHref(state.task, state.category));
+  render();
+}
+
 function renderControls(s) {
   const tabs = byId("task-tabs");
-  tabs.replaceChildren(...scopes().map((item) => {
-    const href = item.task ? `?task=${encodeURIComponent(item.task)}` : location.pathname;
-    const tab = el("a", { class: "tab", href, "data-task": item.task, "aria-current": item.task === s.task ? "page" : null },
-      item.task ? item.label : "Overall");
+  tabs.replaceChildren(...scopes().filter((item) => !categoryOf(item)).map((item) => {
+    const tab = el("a", { class: "tab", href: boardHref(item.task, ""), "data-task": item.task,
+      "aria-current": item.task === s.task ? "page" : null }, item.task ? item.label : "Overall");
     tab.addEventListener("click", (event) => {
       event.preventDefault();
-      state.task = item.task;
-      history.replaceState(null, "", href);
-      render();
+      chooseBoard(item.task, state.category);
     });
     return tab;
   }));
+  const categories = scopes().filter((item) => item.task === s.task && categoryOf(item)).map(categoryOf).sort();
+  byId("category-select").replaceChildren(el("option", { value: "" }, "All categories"),
+    ...categories.map((name) => el("option", { value: name, selected: name === categoryOf(s) }, name)));
+  byId("category-select").value = categoryOf(s);
   const select = byId("metric-select");
   const options = s.metrics.map((m) => el("option", { value: m.name, selected: m.name === state.metric }, m.label));
   select.replaceChildren(...options);
@@ -154,7 +185,7 @@ function baseLayout(extra = {}) {
 }
 
 function fileName(name) {
-  const parts = ["correlation", state.task || "overall", name, state.aggregation, report()?.report];
+  const parts = ["correlation", state.task || "overall", state.category, name, state.aggregation, report()?.report];
   return parts.filter(Boolean).join("-").replace(/[^\w.-]+/g, "_");
 }
 
@@ -305,7 +336,9 @@ function render() {
   if (empty) empty.hidden = ready;
   if (!ready) return;
   state.task = s.task;
+  state.category = categoryOf(s);
   root.dataset.task = s.task;
+  root.dataset.category = state.category;
   if (!s.metrics.some((m) => m.name === state.metric)) state.metric = s.metrics[0]?.name ?? null;
   renderControls(s);
   renderTable(s);
@@ -356,6 +389,9 @@ function wireControls() {
     render();
   });
   byId("metric-select").addEventListener("change", (event) => selectMetric(event.target.value));
+  byId("category-apply").hidden = true;
+  byId("category-form").addEventListener("submit", (event) => event.preventDefault());
+  byId("category-select").addEventListener("change", (event) => chooseBoard(state.task, event.target.value));
   root.querySelectorAll("[data-agreement]").forEach((button) => {
     button.addEventListener("click", () => {
       state.agreement = button.dataset.agreement;

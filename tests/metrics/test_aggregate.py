@@ -9,6 +9,7 @@ from renderer.metrics.aggregate import (
     conditional_mean,
     executability,
     failure_value,
+    metric_info,
     penalised_mean,
     worst_observed,
 )
@@ -64,3 +65,18 @@ def test_it_describes_every_metric_with_a_direction() -> None:
     assert not CHAMFER.higher_is_better and CHAMFER.failure_penalty_factor == 1.5
     assert METRICS["fscore"].higher_is_better
     assert failure_value(CHAMFER, 2.0) == 3.0 and failure_value(SIMILARITY, 0.2) == 0.2
+
+
+def test_it_reads_a_declared_direction_for_a_metric_outside_the_catalogue() -> None:
+    declared = metric_info("uni3d_distance", higher_is_better=False)
+    assert not declared.higher_is_better and not declared.direction_assumed
+    # Failures of a lower-is-better metric count as the largest value seen.
+    assert penalised_mean([0.2, None], declared, worst=0.6) == pytest.approx(0.4)
+    assumed = metric_info("uni3d_distance")
+    assert assumed.higher_is_better and assumed.direction_assumed
+    assert penalised_mean([0.2, None], assumed, worst=0.1) == pytest.approx(0.15)
+
+
+def test_it_keeps_the_catalogue_direction_of_a_built_in_metric() -> None:
+    assert metric_info("chamfer", higher_is_better=True) is METRICS["chamfer"]
+    assert not metric_info("chamfer").direction_assumed

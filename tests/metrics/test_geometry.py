@@ -116,6 +116,38 @@ def test_it_matches_a_brute_force_implementation_of_the_definition(axis: str) ->
     assert metrics.best_yaw_deg == 90 * int(np.argmin(expected))
 
 
+@pytest.mark.parametrize("shapes", ["box-vs-cylinder", "sphere-vs-chair"])
+def test_it_matches_brute_force_scores_at_the_best_yaw(shapes: str) -> None:
+    # Unrelated shapes: every yaw is evaluated, and far-away points are the
+    # hard queries for a k-d tree; the scores must still be exact.
+    meshes = {
+        "box-vs-cylinder": (
+            trimesh.creation.box(extents=[1.0, 0.4, 2.0]),
+            rotated(trimesh.creation.cylinder(radius=0.3, height=1.5), 30, [1, 1, 0]),
+        ),
+        "sphere-vs-chair": (trimesh.creation.icosphere(subdivisions=2), chair()),
+    }[shapes]
+    generated = sample_surface(meshes[0], 500, seed=3)
+    reference = sample_surface(meshes[1], 450, seed=4)
+    metrics = compare_samples(generated, reference, fscore_threshold=0.1)
+    assert metrics.best_yaw_deg is not None
+
+    gen = normalise_points(generated.points) @ yaw_rotation(metrics.best_yaw_deg).T
+    gen_normals = generated.normals @ yaw_rotation(metrics.best_yaw_deg).T
+    ref = normalise_points(reference.points)
+    squared = ((gen[:, None, :] - ref[None, :, :]) ** 2).sum(axis=2)
+    nearest_ref, nearest_gen = squared.argmin(axis=1), squared.argmin(axis=0)
+    precision = float(np.mean(np.sqrt(squared.min(axis=1)) <= 0.1))
+    recall = float(np.mean(np.sqrt(squared.min(axis=0)) <= 0.1))
+    cos_gen = np.abs((gen_normals * reference.normals[nearest_ref]).sum(axis=1)).mean()
+    cos_ref = np.abs((reference.normals * gen_normals[nearest_gen]).sum(axis=1)).mean()
+
+    assert metrics.chamfer_yaw_min == pytest.approx(squared.min(axis=1).mean() + squared.min(axis=0).mean(), rel=1e-10)
+    assert metrics.precision == precision and metrics.recall == recall
+    assert metrics.fscore == pytest.approx(2 * precision * recall / (precision + recall), rel=1e-12)
+    assert metrics.normal_consistency == pytest.approx(0.5 * (cos_gen + cos_ref), rel=1e-10)
+
+
 def test_it_computes_a_hand_checked_two_point_example() -> None:
     # Generated: two points at x = -1 and x = +1 (already normalised).
     # Reference: the same plus a third at the origin, which moves nothing

@@ -9,7 +9,7 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 
 from arena.models import Asset, Generator, Prompt, Status
-from renderer.models import AssetMetric, GeneratorMetric, MetricSource
+from renderer.models import AssetMetric, GeneratorMetric, ImportedMetric, MetricSource
 
 pytestmark = pytest.mark.django_db
 
@@ -106,3 +106,57 @@ def test_it_reports_a_missing_file(tmp_path, capsys):
     with pytest.raises(CommandError):
         call_command("arena_import_metrics", str(tmp_path / "nope.csv"))
     assert "nope.csv: cannot read" in capsys.readouterr().err
+
+
+def test_it_stores_a_declared_direction_and_says_so(tmp_path, capsys):
+    path = _csv(tmp_path, "model,prompt,metric,value,direction\nAtlas,chair,uni3d_distance,0.3,lower\n"
+                          "Birch,chair,uni3d_distance,0.5,\n")  # fmt: skip
+    call_command("arena_import_metrics", str(path))
+    assert ImportedMetric.objects.get(name="uni3d_distance").higher_is_better is False
+    out = capsys.readouterr().out
+    assert "metric 'uni3d_distance': lower is better (declared in this file)" in out
+    assert "warning" not in out
+    # A later file without the column keeps the stored direction, and says so.
+    call_command("arena_import_metrics", str(_csv(tmp_path, "model,metric,value\nAtlas,uni3d_distance,0.4\n")))
+    out = capsys.readouterr().out
+    assert "metric 'uni3d_distance': lower is better (as declared before)" in out
+    assert ImportedMetric.objects.get(name="uni3d_distance").higher_is_better is False
+
+
+def test_it_warns_that_an_unknown_metric_without_a_direction_counts_as_higher_is_better(tmp_path, capsys):
+    call_command("arena_import_metrics", str(_csv(tmp_path, "model,metric,value,task\nAtlas,uni3d_3d3d,0.8,\n")))
+    out = capsys.readouterr().out
+    assert "warning: metric 'uni3d_3d3d' is not in the built-in catalogue and no direction was declared" in out
+    assert "treated as higher-is-better" in out
+    assert not ImportedMetric.objects.exists()
+    # A catalogue metric needs no direction and gets no warning.
+    call_command("arena_import_metrics", str(_csv(tmp_path, "model,prompt,metric,value\nAtlas,chair,fscore,0.8\n")))
+    assert "warning" not in capsys.readouterr().out
+
+
+def test_it_changes_a_direction_declared_again(tmp_path, capsys):
+    call_command("arena_import_metrics", str(_csv(tmp_path, "model,metric,value,direction\nAtlas,gap,0.2,higher\n")))
+    assert ImportedMetric.objects.get(name="gap").higher_is_better is True
+    call_command("arena_import_metrics", str(_csv(tmp_path, "direction,model,metric,value\nLOWER,Atlas,gap,0.2\n")))
+    assert ImportedMetric.objects.get(name="gap").higher_is_better is False
+    assert "metric 'gap': lower is better (declared in this file)" in capsys.readouterr().out
+
+
+def test_it_rejects_directions_that_are_unknown_or_contradict(tmp_path, capsys):
+    path = _csv(
+        tmp_path,
+        "model,prompt,metric,value,direction\n"
+        "Atlas,chair,gap,0.2,lower\n"  # 2: good
+        "Birch,chair,gap,0.3,higher\n"  # 3: contradicts line 2
+        "Atlas,chair,chamfer,0.1,higher\n"  # 4: the catalogue says lower
+        "Birch,chair,chamfer,0.1,lower\n"  # 5: agrees with the catalogue
+        "Atlas,lamp,spread,0.1,up\n",  # 6
+    )
+    with pytest.raises(CommandError, match="3 row"):
+        call_command("arena_import_metrics", str(path))
+    err = capsys.readouterr().err
+    assert f"{path}:3: direction 'higher' contradicts the one given for 'gap' on line 2" in err
+    assert f"{path}:4: metric 'chamfer' is lower-is-better in the built-in catalogue, not higher" in err
+    assert f"{path}:6: direction 'up' must be 'higher' or 'lower'" in err
+    assert dict(ImportedMetric.objects.values_list("name", "higher_is_better")) == {"gap": False}
+    assert set(AssetMetric.objects.values_list("name", flat=True)) == {"gap", "chamfer"}

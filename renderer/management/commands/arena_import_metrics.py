@@ -12,7 +12,8 @@ from renderer.scoring import metrics_import
 class Command(BaseCommand):
     help = (
         "Import metric values computed elsewhere from a CSV file: asset level (model,prompt,metric,value) "
-        "or model level (model,metric,value[,task]). Good rows are kept; each bad one is reported."
+        "or model level (model,metric,value[,task]), either with an optional direction column (higher or "
+        "lower is better) for metrics outside the built-in catalogue. Good rows are kept; each bad one is reported."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -27,6 +28,17 @@ class Command(BaseCommand):
         self.stdout.write(
             f"{path}{level}: {report.created} created, {report.updated} updated, {len(report.errors)} error(s)"
         )
+        for name, higher in report.directions.items():
+            how = "declared in this file" if name in report.declared else "as declared before"
+            self.stdout.write(f"metric {name!r}: {'higher' if higher else 'lower'} is better ({how})")
+        for name in report.assumed:
+            self.stdout.write(
+                self.style.WARNING(
+                    f"warning: metric {name!r} is not in the built-in catalogue and no direction was declared: "
+                    "it is treated as higher-is-better. If lower is better, import it again with a direction "
+                    "column set to 'lower'."
+                )
+            )
         if report.created + report.updated and not no_report:
             from leaderboard.correlation_services import report_refresh_now
 
