@@ -157,6 +157,22 @@ _CATALOGUE = (
         "cosine",
         "Cosine between the SigLIP embedding of the prompt text and of each render of the asset, averaged over views.",
     ),
+    MetricInfo(
+        "uni3d_similarity",
+        "Uni3D shape similarity",
+        True,
+        "cosine",
+        "Cosine between the Uni3D point-cloud embeddings of the asset's and the "
+        "reference's surface samples (10,000 points, unit sphere, Y up).",
+    ),
+    MetricInfo(
+        "uni3d_text",
+        "Uni3D text-shape similarity",
+        True,
+        "cosine",
+        "Cosine between the Uni3D embedding of the asset's surface samples and "
+        "the paired text model's embedding of the prompt text.",
+    ),
 )
 
 METRICS: Mapping[str, MetricInfo] = {metric.name: metric for metric in _CATALOGUE}

@@ -80,3 +80,14 @@ def test_it_reads_a_declared_direction_for_a_metric_outside_the_catalogue() -> N
 def test_it_keeps_the_catalogue_direction_of_a_built_in_metric() -> None:
     assert metric_info("chamfer", higher_is_better=True) is METRICS["chamfer"]
     assert not metric_info("chamfer").direction_assumed
+
+
+def test_every_metric_this_project_computes_is_in_the_catalogue_with_its_direction():
+    from renderer import scoring
+    from renderer.metrics.aggregate import METRICS
+
+    computed = [*scoring.BASE_METRICS, *scoring.POINT_CLOUD_METRICS]
+    computed += [name for names in scoring.EMBEDDING_METRICS.values() for name in names]
+    missing = [name for name in computed if name not in METRICS]
+    assert not missing, f"metrics computed but not described: {missing}"
+    assert not any(METRICS[name].direction_assumed for name in computed)
