@@ -65,6 +65,16 @@ class RenderConfig:
         Call ``read_factory_settings(use_empty=True)`` again in every job.
         Off by default: the worker resets once before it forks, and every
         job is a fresh fork of that empty state; the repeat costs ~0.08 s.
+    nice : int
+        Niceness (0-19) of job processes, which also run under
+        ``SCHED_BATCH``; with cgroups, the whole sandbox gets the CPU weight
+        of one task at this niceness, so that the web server and the
+        database stay ahead of renders.
+    cgroups : bool
+        Put each worker's sandbox in a control group of its own (memory
+        limit ``memory_mb + tmpfs_mb`` for all its processes together, a
+        task limit, a CPU weight) where the host allows it; where it does
+        not, the pool logs why and runs with per-process limits only.
     """
 
     timeout_s: float = 240.0
@@ -85,6 +95,8 @@ class RenderConfig:
     start_timeout_s: float = 120.0
     tmpfs_mb: int = 1024
     reset_each_job: bool = False
+    nice: int = 10
+    cgroups: bool = True
 
     def __post_init__(self) -> None:
         if self.engine not in ENGINES:
@@ -97,6 +109,8 @@ class RenderConfig:
             raise ValueError("workers must be at least 1")
         if self.timeout_s <= 0:
             raise ValueError("timeout_s must be positive")
+        if not 0 <= self.nice <= 19:
+            raise ValueError("nice must be between 0 and 19")
 
     def job_settings(self) -> dict[str, Any]:
         """Return the settings the in-Blender job needs, as plain JSON data.
@@ -108,6 +122,47 @@ class RenderConfig:
         """
         data = dataclasses.asdict(self)
         data["azimuths"] = list(self.azimuths[: self.views])
-        for host_only in ("sandbox", "workers", "uid_base", "start_timeout_s"):
+        for host_only in ("sandbox", "workers", "uid_base", "start_timeout_s", "cgroups"):
             data.pop(host_only)
         return data
+
+
+def job_stages(views: int) -> list[tuple[str, float]]:
+    """The progress stages of a job, in the order it reaches them, with their fractions.
+
+    Only these names, each once and in this order, are relayed from a job:
+    a script runs inside the job process and can write to its progress
+    channel, so anything else it writes there is dropped.
+    """
+    stages = [("running", 0.05), ("exporting", 0.5)]
+    stages += [(f"rendering {index + 1}/{views}", 0.6 + 0.4 * index / views) for index in range(views)]
+    return stages + [("finished", 1.0)]
+
+
+class StageOrder:
+    """The stages a job may still report: known names, each once, in order.
+
+    The script runs inside the job process and can write to its progress
+    channel; whatever it writes there can at most move the stage forward to
+    a real, later stage. Invented names, repeats and stages out of order are
+    refused.
+
+    Parameters
+    ----------
+    stages : list of (str, float)
+        :func:`job_stages` of the job's configuration.
+    """
+
+    def __init__(self, stages: list[tuple[str, float]]) -> None:
+        self.stages = stages
+        self.position = -1
+        self.stage = "starting"
+
+    def advance(self, name: object) -> float | None:
+        """Accept ``name`` if it is a later stage; return its fraction, else None."""
+        for index in range(self.position + 1, len(self.stages)):
+            if self.stages[index][0] == name:
+                self.position = index
+                self.stage = self.stages[index][0]
+                return self.stages[index][1]
+        return None

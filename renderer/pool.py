@@ -40,12 +40,13 @@ import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 from renderer import sandbox
-from renderer.config import RenderConfig
-from renderer.sandbox import SandboxUnavailable
+from renderer.config import RenderConfig, StageOrder, job_stages
+from renderer.sandbox import CgroupUnavailable, SandboxUnavailable, SlotCgroup
 
 __all__ = ["RenderPool", "SandboxUnavailable", "STATUSES"]
 
@@ -59,6 +60,14 @@ MAX_RESULT_BYTES = 16 << 20
 VIEW_NAME = re.compile(r"view_\d{3}\.png")
 MAX_VIEW_BYTES = 32 << 20
 STAGE_STATUS = {"exporting": "err_export", "rendering": "err_render"}
+# Signals with which Blender itself crashes, as opposed to being killed.
+CRASH_SIGNALS = {signal.SIGSEGV, signal.SIGBUS, signal.SIGABRT, signal.SIGILL, signal.SIGFPE, signal.SIGTRAP}
+# The kernel checks RLIMIT_CPU against tick-sampled CPU time; the precise time a dead process
+# shows can be lower on a busy machine (1.7 s for a 2 s limit was seen): a kill after this share
+# of the limit counts as the limit's.
+CPU_LIMIT_SHARE = 0.75
+# Tasks of a sandbox beyond the job's max_procs: bwrap's init and the zygote's threads.
+EXTRA_TASKS = 16
 
 ProgressCallback = Callable[[str, float], None]
 
@@ -225,15 +234,66 @@ def failure_result(status: str, error: str) -> dict[str, Any]:
     }
 
 
-def _ended_early(exit_code: int, stage: str, timeout_s: float) -> dict[str, Any]:
-    """Describe a job process that exited without writing its result."""
+def _signal_name(number: int) -> str:
+    return signal.Signals(number).name if number in signal.valid_signals() else str(number)
+
+
+def _hit_cpu_limit(number: int, cpu: Any, limits: Any) -> bool:
+    """Whether a job that died of signal ``number`` was stopped by ``RLIMIT_CPU``.
+
+    The kernel sends ``SIGXCPU`` at the soft limit (raising the soft limit
+    by a second each time, so it shows one more at death) and ``SIGKILL`` at
+    the hard limit. The same signal from anywhere else comes with far less
+    CPU time used.
+    """
+    if not _is_number(cpu) or not isinstance(limits, list) or len(limits) != 2:
+        return False
+    soft, hard = limits
+    if number == signal.SIGKILL and _is_number(hard):
+        return bool(cpu >= CPU_LIMIT_SHARE * hard)
+    if number == signal.SIGXCPU and _is_number(soft):
+        return bool(cpu >= CPU_LIMIT_SHARE * (soft - 1))
+    return False
+
+
+def _oom_note(oom_kills: int, memory_mb: int | None) -> str:
+    """What the out-of-memory killer did during a job, as the end of an error message."""
+    processes = "process" if oom_kills == 1 else "processes"
+    where = f"at the sandbox's memory limit of {memory_mb} MiB" if memory_mb else "on this machine"
+    return f"the kernel's out-of-memory killer ended {oom_kills} {processes} {where}"
+
+
+def _ended_early(done: dict[str, Any], stage: str, oom_kills: int, memory_mb: int | None) -> dict[str, Any]:
+    """Describe a job process that exited without writing its result.
+
+    Parameters
+    ----------
+    done : dict
+        The zygote's report: exit code (negative: the signal), the job
+        process's own CPU time and the ``RLIMIT_CPU`` in force when it died.
+    stage : str
+        The last stage the job reached.
+    oom_kills : int
+        Processes the out-of-memory killer ended during the job: in the
+        sandbox's cgroup (``memory_mb`` given), else on the whole machine.
+    memory_mb : int or None
+        The sandbox's memory limit, when a cgroup enforces one.
+    """
     status = STAGE_STATUS.get(stage.split(" ")[0], "err_exec")
-    if exit_code in (-signal.SIGXCPU, -signal.SIGKILL):
-        return failure_result("err_timeout", f"job used more than {timeout_s:g} s of CPU time")
-    if exit_code < 0:
-        name = signal.Signals(-exit_code).name if -exit_code in signal.valid_signals() else str(-exit_code)
-        return failure_result(status, f"Blender crashed ({name}) while {stage}")
-    return failure_result(status, f"script ended the process (exit code {exit_code}) while {stage}")
+    exit_code = done.get("exit", 0)
+    if not isinstance(exit_code, int) or isinstance(exit_code, bool):
+        exit_code = 0
+    if exit_code >= 0:
+        return failure_result(status, f"script ended the process (exit code {exit_code}) while {stage}")
+    number = -exit_code
+    name = _signal_name(number)
+    cpu = done.get("cpu_s")
+    if _hit_cpu_limit(number, cpu, done.get("cpu_limit_s")):
+        return failure_result("err_timeout", f"job exceeded its CPU-time limit ({cpu:.1f} s of CPU time; {name})")
+    if number == signal.SIGKILL and oom_kills > 0:
+        return failure_result(status, f"Blender was killed ({name}) while {stage}: {_oom_note(oom_kills, memory_mb)}")
+    verb = "crashed" if number in CRASH_SIGNALS else "was killed"
+    return failure_result(status, f"Blender {verb} ({name}) while {stage}")
 
 
 class Worker:
@@ -272,11 +332,44 @@ class Worker:
         self.start_error: Exception | None = None
         self.lock = threading.Lock()
         self.jobs = 0
+        self.cgroup = self._make_cgroup()
+        self.oom_before = 0
 
     @property
     def uid(self) -> int | None:
         """The slot's unprivileged user id, when the host runs as root."""
         return self.lease.uid if self.lease else None
+
+    def _make_cgroup(self) -> SlotCgroup | None:
+        """The slot's control group, or None (with the reason logged) where there is none."""
+        if not (self.config.sandbox and self.config.cgroups):
+            return None
+        try:
+            if self.uid is None:
+                raise CgroupUnavailable("the host does not run as root")
+            return SlotCgroup(
+                f"arena-render-{self.uid}",
+                memory_bytes=(self.config.memory_mb + self.config.tmpfs_mb) << 20,
+                max_tasks=self.config.max_procs + EXTRA_TASKS,
+                cpu_weight=sandbox.cpu_weight_of_nice(self.config.nice),
+            )
+        except CgroupUnavailable as exc:
+            logger.warning(
+                "render worker %d runs without a cgroup (%s): memory is limited per process only, "
+                "and CPU priority by niceness only",
+                self.index,
+                exc,
+            )
+            return None
+
+    @property
+    def memory_limit_mb(self) -> int | None:
+        """The memory limit of the whole sandbox, when a cgroup enforces one."""
+        return self.cgroup.memory_bytes >> 20 if self.cgroup is not None else None
+
+    def oom_kills(self) -> int:
+        """The out-of-memory kill count that covers this worker: its cgroup's, else the machine's."""
+        return self.cgroup.oom_kills() if self.cgroup is not None else sandbox.host_oom_kills()
 
     # -- life cycle -------------------------------------------------------
 
@@ -330,9 +423,12 @@ class Worker:
         self._prepare_dirs()
         argv, env = self._command()
         self.stderr_tail.clear()
+        # The sandbox joins the slot's cgroup before bwrap starts, so every process it makes is in it.
+        join = partial(sandbox.join_cgroups, self.cgroup.entry_paths()) if self.cgroup is not None else None
         self.process = self.spawner.submit(
             subprocess.Popen,
             argv,
+            preexec_fn=join,
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
@@ -371,6 +467,9 @@ class Worker:
     def kill(self) -> None:
         """Kill the whole sandbox (its PID namespace dies with it)."""
         process = self.process
+        if self.cgroup is not None:
+            # Every process of the sandbox, bwrap included, at a normal CPU weight while they exit.
+            self.cgroup.kill()
         if process is not None:
             try:
                 os.killpg(process.pid, signal.SIGKILL)
@@ -392,6 +491,8 @@ class Worker:
         """Stop the worker and release its user id."""
         with self.lock:
             self.kill()
+            if self.cgroup is not None:
+                self.cgroup.remove()
             if self.lease is not None:
                 self.lease.release()
             shutil.rmtree(self.host_dir, ignore_errors=True)
@@ -405,6 +506,9 @@ class Worker:
             logger.warning("render job runs WITHOUT sandbox (sandbox=False): %s", input_path)
         started = time.monotonic()
         _notify(on_progress, "starting", 0.0)
+        self.oom_before = self.oom_kills()
+        if self.cgroup is not None:
+            self.cgroup.reset_peak()
         try:
             name = self._stage_input(input_path)
             result = self._exchange(name, on_progress, started + self.config.timeout_s)
@@ -443,6 +547,9 @@ class Worker:
             "tmp": f"{self.inside}/tmp",
             "settings": self.config.job_settings(),
         }
+        # Only known stage names, each once and in order, whatever the job wrote (the
+        # zygote filters the same way); the fraction is the host's own.
+        stages = StageOrder(job_stages(self.config.views))
         try:
             self.process.stdin.write((json.dumps(request) + "\n").encode("utf-8"))
             self.process.stdin.flush()
@@ -451,25 +558,30 @@ class Worker:
                 if not isinstance(message, dict):
                     continue
                 if "progress" in message:
-                    _notify(on_progress, str(message["progress"]), float(message.get("fraction", 0.0)))
+                    fraction = stages.advance(message["progress"])
+                    if fraction is not None:
+                        _notify(on_progress, stages.stage, fraction)
                 elif message.get("done") == request["id"]:
-                    return self._report(message)
+                    return self._report(message, stages.stage)
         except TimeoutError:
             self.kill()
-            return failure_result("err_timeout", f"job exceeded the time limit of {self.config.timeout_s:g} s")
+            return failure_result(
+                "err_timeout", f"job exceeded the time limit of {self.config.timeout_s:g} s (wall clock) and was killed"
+            )
         except (WorkerDied, BrokenPipeError, ValueError) as exc:
+            oom_kills = self.oom_kills() - self.oom_before
             self.kill()
-            return failure_result("err_exec", f"render worker died during the job ({exc})")
+            note = f"; {_oom_note(oom_kills, self.memory_limit_mb)}" if oom_kills > 0 else ""
+            return failure_result("err_exec", f"render worker died during the job ({exc}){note}")
 
-    def _report(self, done: dict[str, Any]) -> dict[str, Any]:
+    def _report(self, done: dict[str, Any], stage: str) -> dict[str, Any]:
         """Read ``result.json``, or explain why the job did not write one."""
         out_fd = _open_dir(self.job_dir / "out")
         fd = _open_regular(out_fd, "result.json", MAX_RESULT_BYTES) if out_fd is not None else None
         if out_fd is not None:
             os.close(out_fd)
-        exit_code = int(done.get("exit", 0))
         if fd is None:
-            return _ended_early(exit_code, str(done.get("stage", "running")), self.config.timeout_s)
+            return _ended_early(done, stage, self.oom_kills() - self.oom_before, self.memory_limit_mb)
         with os.fdopen(fd, "rb") as handle:
             try:
                 raw = json.loads(handle.read())

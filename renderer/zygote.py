@@ -35,11 +35,14 @@ import traceback
 from pathlib import Path
 from typing import Any
 
+from renderer.config import StageOrder, job_stages
+
 PR_SET_DUMPABLE = 4
 SANDBOX_ENV = "ARENA_RENDER_SANDBOXED"
 SCRATCH_DIRS = ("/tmp", "/dev/shm", "/var/tmp")
 MAX_PROGRESS_LINE = 4096
 CPU_GRACE_S = 5
+OOM_SCORE_ADJ = 1000
 
 
 class Zygote:
@@ -88,16 +91,23 @@ class Zygote:
             os.close(read_end)
             _child(request, write_end, self.proto_out, received, self.shader_cache)
         os.close(write_end)
-        stage = self._relay_progress(pid, read_end)
-        _, status = os.waitpid(pid, 0)
+        stages = job_stages(len(request.get("settings", {}).get("azimuths", [])))
+        stage = self._relay_progress(pid, read_end, stages)
+        # Read what the kernel kept of the dead child before reaping it.
+        os.waitid(os.P_PID, pid, os.WEXITED | os.WNOWAIT)
+        cpu = _cpu_seconds(pid)
+        cpu_limit = _cpu_limit(pid)
+        _, status, usage = os.wait4(pid, 0)
         self.sweep(pid)
         return {
             "done": request.get("id"),
             "exit": os.waitstatus_to_exitcode(status),
             "stage": stage,
+            "cpu_s": cpu if cpu is not None else usage.ru_utime + usage.ru_stime,
+            "cpu_limit_s": cpu_limit,
         }
 
-    def _relay_progress(self, pid: int, read_end: int) -> str:
+    def _relay_progress(self, pid: int, read_end: int, stages: list[tuple[str, float]]) -> str:
         """Forward the child's progress lines until the child exits.
 
         Waiting on a pidfd rather than on end-of-file matters: a process the
@@ -110,8 +120,8 @@ class Zygote:
         """
         pidfd = os.pidfd_open(pid)
         watched = [read_end, pidfd]
+        progress = StageOrder(stages)
         pending = b""
-        stage = "starting"
         try:
             while True:
                 ready, _, _ = select.select(watched, [], [])
@@ -119,33 +129,35 @@ class Zygote:
                     chunk = os.read(read_end, 65536)
                     if not chunk:
                         watched.remove(read_end)
-                    pending, stage = self._forward(pending + chunk, stage)
+                    pending = self._forward(pending + chunk, progress)
                 if pidfd in ready:
                     if read_end in watched:
                         # Lines written just before the exit still count.
                         os.set_blocking(read_end, False)
                         try:
-                            pending, stage = self._forward(pending + os.read(read_end, 65536), stage)
+                            pending = self._forward(pending + os.read(read_end, 65536), progress)
                         except BlockingIOError:
                             pass
-                    return stage
+                    return progress.stage
         finally:
             os.close(pidfd)
             os.close(read_end)
 
-    def _forward(self, data: bytes, stage: str) -> tuple[bytes, str]:
-        """Relay complete, well-formed progress lines; return the remainder."""
+    def _forward(self, data: bytes, progress: StageOrder) -> bytes:
+        """Relay complete lines that name the job's next stage; return the remainder."""
         *lines, rest = data.split(b"\n")
         for line in lines:
+            if len(line) > MAX_PROGRESS_LINE:
+                continue
             try:
                 message = json.loads(line)
-                name = str(message["stage"])[:64]
-                fraction = min(max(float(message["fraction"]), 0.0), 1.0)
+                name = message["stage"]
             except (ValueError, KeyError, TypeError):
                 continue
-            stage = name
-            self.send({"progress": name, "fraction": fraction})
-        return (rest if len(rest) <= MAX_PROGRESS_LINE else b""), stage
+            fraction = progress.advance(name)
+            if fraction is not None:
+                self.send({"progress": name, "fraction": fraction})
+        return rest if len(rest) <= MAX_PROGRESS_LINE else b""
 
     def sweep(self, child: int) -> None:
         """Kill what the job left running and wipe the shared scratch space."""
@@ -159,6 +171,27 @@ class Zygote:
         _reap()
         if self.sandboxed:
             _wipe_scratch(self.scratch_keep)
+
+
+def _cpu_seconds(pid: int) -> float | None:
+    """CPU time (user + system, all threads) of a dead, unreaped child, without its children's."""
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as handle:
+            fields = handle.read().rsplit(b")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    except (OSError, IndexError, ValueError):
+        return None
+
+
+def _cpu_limit(pid: int) -> list[float | None] | None:
+    """The soft and hard ``RLIMIT_CPU`` in force when a dead, unreaped child ended."""
+    try:
+        with open(f"/proc/{pid}/limits", encoding="ascii") as handle:
+            line = next(line for line in handle if line.startswith("Max cpu time"))
+        soft, hard = line.split()[3:5]
+        return [None if value == "unlimited" else float(value) for value in (soft, hard)]
+    except (OSError, StopIteration, ValueError):
+        return None
 
 
 def _scratch_entries() -> dict[str, set[str]]:
@@ -279,6 +312,37 @@ def _set_limits(settings: dict[str, Any]) -> None:
             pass
 
 
+def _lower_priority(nice: int) -> None:
+    """Run the job, and everything it starts, behind the host's own processes.
+
+    Niceness ``nice`` (an unprivileged process cannot lower it again) and
+    ``SCHED_BATCH`` (no wake-up preemption of interactive tasks; a script
+    may switch back to ``SCHED_OTHER``, which changes little at this
+    niceness). Both are inherited by threads and children.
+    """
+    os.setpriority(os.PRIO_PROCESS, 0, max(nice, os.getpriority(os.PRIO_PROCESS, 0)))
+    os.sched_setscheduler(0, os.SCHED_BATCH, os.sched_param(0))
+
+
+def _prefer_for_oom_kill() -> None:
+    """Make the job's processes the out-of-memory killer's first choice.
+
+    At the sandbox's memory limit the kernel then ends a job process rather
+    than the zygote, and on a host out of memory, a job before the host's own
+    processes. The zygote is not dumpable, so neither is this fork and its
+    ``/proc/self`` belongs to root: dumpable for the one write, then not again.
+    """
+    libc = ctypes.CDLL(None, use_errno=True)
+    libc.prctl(PR_SET_DUMPABLE, 1, 0, 0, 0)
+    try:
+        with open("/proc/self/oom_score_adj", "w", encoding="ascii") as handle:
+            handle.write(str(OOM_SCORE_ADJ))
+    except OSError:
+        pass
+    finally:
+        libc.prctl(PR_SET_DUMPABLE, 0, 0, 0, 0)
+
+
 def _isolate_descriptors(proto_out: int) -> None:
     """Take the host's pipes away from the child.
 
@@ -315,6 +379,8 @@ def _child(
         os.umask(0o022)
         os.chdir(request["out"])
         _set_limits(settings)
+        _lower_priority(int(settings.get("nice", 0)))
+        _prefer_for_oom_kill()
         import tempfile
 
         tempfile.tempdir = None

@@ -13,6 +13,7 @@ import pytest
 
 from renderer.config import RenderConfig
 from renderer.pool import RenderPool, SandboxUnavailable
+from tests.conftest import missing_service
 from tests.renderer.conftest import CUBE, SECRET_ENV, SECRET_VALUE
 
 PROJECT = Path(__file__).resolve().parents[2]
@@ -254,3 +255,31 @@ while True:
     )
     assert result["status"] == "err_timeout"
     assert _processes_with(marker) == []
+
+
+def test_it_puts_each_sandbox_in_a_cgroup_of_its_own() -> None:
+    if os.geteuid() != 0:
+        missing_service("per-sandbox cgroups need a root host")
+    config = RenderConfig(workers=2, views=0, timeout_s=30, memory_mb=1024, tmpfs_mb=64, max_procs=64, nice=12)
+    own = RenderPool(config)
+    directories: list[Path] = []
+    try:
+        own.wait_ready()
+        for worker in own.workers:
+            cgroup = worker.cgroup
+            assert cgroup is not None, "cgroups are usable on the test machine (see docs/security.md)"
+            limit = cgroup.read("memory", "memory.limit_in_bytes" if cgroup.version == 1 else "memory.max")
+            assert int(limit) == (1024 + 64) << 20  # the job's memory and its private /tmp, together
+            assert int(cgroup.read("pids", "pids.max")) == 64 + 16
+            if cgroup.version == 1:
+                assert int(cgroup.read("cpu", "cpu.shares")) == 70  # the kernel's weight of nice 12
+            else:
+                assert int(cgroup.read("cpu", "cpu.weight")) == 7
+            # bwrap was started inside it, so its init and the zygote are in it too.
+            assert worker.process is not None and worker.process.pid in cgroup.pids()
+            assert len(cgroup.pids()) >= 3
+            directories += cgroup.dirs.values()
+        assert len(set(directories)) == len(directories)
+    finally:
+        own.close()
+    assert [path for path in directories if path.exists()] == []

@@ -47,12 +47,15 @@ os.environ[SECRET_ENV] = SECRET_VALUE
 CONFIG = RenderConfig(workers=2, views=0, timeout_s=10, memory_mb=2048, max_file_mb=64, tmpfs_mb=64)
 # Runaway scripts (and scripts that kill their worker) use a shorter limit.
 RUNAWAY_CONFIG = RenderConfig(workers=2, views=0, timeout_s=4, memory_mb=2048, max_file_mb=64, tmpfs_mb=64)
+# Scripts that must reach a kernel limit (CPU time, memory) before the host's time limit. Jobs
+# run at a low CPU priority and the machine may be busy: a long limit keeps them apart.
+LIMITS_CONFIG = RenderConfig(workers=1, views=0, timeout_s=30, memory_mb=2048, max_file_mb=64, tmpfs_mb=64)
 # Host-side slack on top of a time limit: killing the sandbox, copying, cleaning.
 MARGIN_S = 3.0
 # A host thread that wakes up must never be later than this, even during a fork bomb.
 WAKE_S = 1.0
-# Starting a host process may take this long at worst: a fork bomb competes for the
-# same cores (no CPU isolation, see docs/security.md); on 2 cores it took 0.01-2.4 s.
+# Starting a host process may take this long at worst: a fork bomb competes for the same
+# cores; on 2 cores it took up to 2.4 s before jobs ran at a low CPU weight (docs/security.md).
 SPAWN_S = 6.0
 # How long killed processes may take to disappear from /proc.
 SETTLE_S = 3.0
@@ -278,6 +281,14 @@ def runaway_pool() -> Iterator[RenderPool]:
         yield shared
 
 
+@pytest.fixture(scope="session")
+def limits_pool() -> Iterator[RenderPool]:
+    """One warm sandboxed worker with a 30 s limit, for scripts that run into a kernel limit."""
+    _require_bubblewrap()
+    with RenderPool(LIMITS_CONFIG) as shared:
+        yield shared
+
+
 Hostile = Callable[..., Outcome]
 
 
@@ -324,6 +335,12 @@ def hostile(pool: RenderPool, tmp_path: Path) -> Hostile:
 def runaway(runaway_pool: RenderPool, tmp_path: Path) -> Hostile:
     """Run a script of ``scripts/`` through the 4 s pool, with the host-side checks."""
     return _hostile_runner(runaway_pool, tmp_path)
+
+
+@pytest.fixture
+def limited(limits_pool: RenderPool, tmp_path: Path) -> Hostile:
+    """Run a script of ``scripts/`` through the 30 s pool, with the host-side checks."""
+    return _hostile_runner(limits_pool, tmp_path)
 
 
 @pytest.fixture
