@@ -24,4 +24,4 @@ def group_send(group: str, message: dict) -> None:
 def votes_changed() -> None:
     from arena.selectors import votes_today
 
-    group_send("arena", {"type": "arena.votes", "votes_today": votes_today()})
+    group_send("arena", {"type": "arena.votes", "votes_today": votes_today(fresh=True)})

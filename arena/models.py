@@ -186,6 +186,9 @@ class Vote(models.Model):
     flag_reason = models.CharField(max_length=200, blank=True)
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
 
+    # Not stored: set by vote_record when a request repeats the vote already taken.
+    duplicate: bool = False
+
     class Meta:
         ordering = ["-created_at"]
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import random
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -15,6 +16,8 @@ from django.utils import timezone
 
 from arena.models import Annotator, Asset, Battle, Generator, Prompt, Status, Vote
 from arena.sampling import choose_pair
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -100,9 +103,32 @@ PAIR_CACHE_SECONDS = 5
 OK_OUTPUTS_KEY = "arena:ok-outputs"
 
 
+def _cache_get(key: str) -> Any:
+    """The arena's caches are an optimisation: unreachable (Redis restarting), a read is a miss."""
+    try:
+        return cache.get(key)
+    except Exception:
+        log.warning("cache unreachable, reading %s from the database", key, exc_info=True)
+        return None
+
+
+def _cache_set(key: str, value: Any, timeout: float) -> None:
+    try:
+        cache.set(key, value, timeout)
+    except Exception:
+        log.warning("cache unreachable, %s not stored", key, exc_info=True)
+
+
+def _cache_delete(key: str) -> None:
+    try:
+        cache.delete(key)
+    except Exception:
+        log.warning("cache unreachable, %s not cleared", key, exc_info=True)
+
+
 def _pair_options() -> dict[tuple[int, int], list[tuple[int, int]]]:
     """(generator g, generator h) with g < h -> their rendered asset pairs, one per shared prompt (cached briefly)."""
-    cached = cache.get(OK_OUTPUTS_KEY)
+    cached = _cache_get(OK_OUTPUTS_KEY)
     if cached is not None:
         return cached
     table: dict[int, dict[int, int]] = defaultdict(dict)
@@ -115,7 +141,7 @@ def _pair_options() -> dict[tuple[int, int], list[tuple[int, int]]]:
             for h in generators[i + 1 :]:
                 options[(g, h)].append((by_generator[g], by_generator[h]))
     if options:  # an empty arena is not cached: its first renders show up at once
-        cache.set(OK_OUTPUTS_KEY, dict(options), PAIR_CACHE_SECONDS)
+        _cache_set(OK_OUTPUTS_KEY, dict(options), PAIR_CACHE_SECONDS)
     return dict(options)
 
 
@@ -138,10 +164,10 @@ def pair_choice(*, annotator: Annotator, strategy: str, rng: random.Random) -> P
     generator_ids = sorted({g for pair in options for g in pair})
     index = {g: i for i, g in enumerate(generator_ids)}
     stats_key = f"arena:pair-stats:{','.join(map(str, generator_ids))}"
-    stats = cache.get(stats_key)
+    stats = _cache_get(stats_key)
     if stats is None:
         stats = (*pair_statistics(generator_ids), *current_ratings(generator_ids))
-        cache.set(stats_key, stats, PAIR_CACHE_SECONDS)
+        _cache_set(stats_key, stats, PAIR_CACHE_SECONDS)
     counts, wins, ratings, errors = stats
     pairs = sorted(options)
     indexed = [(index[g], index[h]) for g, h in pairs]
@@ -151,7 +177,7 @@ def pair_choice(*, annotator: Annotator, strategy: str, rng: random.Random) -> P
     first_id, second_id = rng.choice([choice for choice in options[chosen] if frozenset(choice) not in seen])
     chosen_assets = Asset.objects.select_related("prompt").in_bulk([first_id, second_id])
     if len(chosen_assets) < 2:  # removed since the table was cached
-        cache.delete(OK_OUTPUTS_KEY)
+        _cache_delete(OK_OUTPUTS_KEY)
         return None
     return PairChoice((chosen_assets[first_id], chosen_assets[second_id]), strategy)
 
@@ -195,9 +221,23 @@ def gold_choice(*, annotator: Annotator, rng: random.Random) -> PairChoice | Non
     return PairChoice((references[weak.prompt_id], weak), "gold", gold_answer="reference")
 
 
-def votes_today() -> int:
+VOTES_TODAY_SECONDS = 2
+
+
+def votes_today(*, fresh: bool = False) -> int:
+    """Votes cast since midnight; every pair and reveal shows it, so it is cached for a moment.
+
+    ``fresh`` counts now and refreshes the cached value (after a vote, and for the API).
+    """
     start = timezone.now().replace(hour=0, minute=0, second=0, microsecond=0)
-    return Vote.objects.filter(created_at__gte=start).count()
+    key = f"arena:votes-today:{start.date().isoformat()}"
+    if not fresh:
+        cached = _cache_get(key)
+        if cached is not None:
+            return int(cached)
+    count = Vote.objects.filter(created_at__gte=start).count()
+    _cache_set(key, count, VOTES_TODAY_SECONDS)
+    return count
 
 
 def annotator_summary(annotator: Annotator) -> dict[str, Any]:
@@ -242,8 +282,8 @@ def battle_payload(battle: Battle, *, token: str) -> dict[str, Any]:
     }
 
 
-def _reveal_side(asset: Asset) -> dict[str, str]:
-    name = asset.generator.name if asset.generator else "Reference"
+def _reveal_side(asset: Asset, names: dict[int, str]) -> dict[str, str]:
+    name = names.get(asset.generator_id, "Reference") if asset.generator_id else "Reference"
     return {"name": name, "url": f"/renders/asset/{asset.public_id}/"}
 
 
@@ -253,8 +293,10 @@ def reveal_payload(vote: Vote) -> dict[str, Any]:
     note = "" if counted else f"Kept but not counted: {vote.flag_reason}."
     if vote.is_gold:
         note = "That was a check pair with a known answer: thank you."
+    generator_ids = [g for g in (battle.asset_a.generator_id, battle.asset_b.generator_id) if g]
+    names = dict(Generator.objects.filter(id__in=generator_ids).values_list("id", "name"))
     return {
-        "reveal": {"a": _reveal_side(battle.asset_a), "b": _reveal_side(battle.asset_b)},
+        "reveal": {"a": _reveal_side(battle.asset_a, names), "b": _reveal_side(battle.asset_b, names)},
         "counted": counted,
         "note": note,
         "votes_today": votes_today(),

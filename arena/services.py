@@ -279,18 +279,28 @@ def vote_record(
     interacted_b: bool = False,
     ip: str | None = None,
 ) -> Vote:
-    """Record the one vote a battle takes; refuse anything else with a clear message."""
+    """Record the one vote a battle takes; refuse anything else with a clear message.
+
+    A retry of the vote already taken (same annotator, battle and choice, e.g. after
+    the answer was lost to a restart) returns the stored vote with `duplicate` set
+    and counts nothing again; a different choice on a voted battle is refused (409).
+    """
     if winner not in Winner.values:
         raise ArenaError(f"Unknown choice {winner!r}: expected one of {', '.join(Winner.values)}.")
     battle = battle_from_token(token=token, annotator=annotator)
-    _check_vote_rate(annotator=annotator, ip=ip)
     with transaction.atomic():
         # Lock the battle: of two concurrent votes on it, the second sees the first.
         # of=("self",): lock the battle row only; locking the joined assets too deadlocks
         # concurrent votes on different battles that share an asset (PostgreSQL).
         battle = Battle.objects.select_for_update(of=("self",)).select_related("asset_a", "asset_b").get(id=battle.id)
-        if battle.revealed_at is not None or Vote.objects.filter(battle=battle).exists():
+        stored = Vote.objects.filter(battle=battle).first()
+        if stored is not None and stored.winner == winner and stored.annotator_id == annotator.id:
+            stored.battle, stored.duplicate = battle, True
+            return stored
+        if battle.revealed_at is not None or stored is not None:
             raise ArenaError("This pair has already been voted on.", 409)
+        # After the retry check: a retry of a vote that reached the limit is still answered.
+        _check_vote_rate(annotator=annotator, ip=ip)
         now = timezone.now()
         seconds = (now - battle.created_at).total_seconds()
         flag_reason = ""
@@ -317,6 +327,7 @@ def vote_record(
         if battle.is_gold:
             _gold_check(annotator=annotator)
         transaction.on_commit(_after_vote)
+    vote.duplicate = False
     return vote
 
 

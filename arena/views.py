@@ -66,7 +66,8 @@ def api_vote(request: HttpRequest) -> JsonResponse:
         )
     except ArenaError as exc:
         return _error(exc)
-    return JsonResponse(selectors.reveal_payload(vote))
+    # `duplicate`: a retry of the vote already taken, answered again and counted once.
+    return JsonResponse({**selectors.reveal_payload(vote), "duplicate": vote.duplicate})
 
 
 @require_GET
@@ -82,14 +83,21 @@ def battle_file(request: HttpRequest, battle_id: str, side: str, view: int | Non
         name, content_type = (asset.views[view] if view < len(asset.views) else ""), "image/png"
     if not name:
         raise Http404("No such file")
-    response = FileResponse(default_storage.open(name), content_type=content_type)
+    try:
+        # Streamed through the web server from any storage (local disk or S3), never redirected
+        # to the storage URL: its key names the asset, and the file name sent is the battle's.
+        handle = default_storage.open(name)
+    except FileNotFoundError:
+        raise Http404("No such file") from None
+    filename = f"{side}.glb" if view is None else f"{side}-{view}.png"
+    response = FileResponse(handle, content_type=content_type, filename=filename)
     response["Cache-Control"] = "private, max-age=3600"
     return response
 
 
 @require_GET
 def api_stats(request: HttpRequest) -> JsonResponse:
-    return JsonResponse({"votes_today": selectors.votes_today()})
+    return JsonResponse({"votes_today": selectors.votes_today(fresh=True)})
 
 
 @require_GET

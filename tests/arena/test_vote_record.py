@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import json
 from datetime import timedelta
 
 import pytest
@@ -51,6 +52,58 @@ def test_it_refuses_a_second_vote(battle, annotator):
         vote(battle, annotator, "b")
     assert refused.value.status == 409
     assert list(Vote.objects.values_list("winner", flat=True)) == ["a"]
+
+
+def test_it_answers_a_retry_of_the_same_vote_with_the_stored_vote(battle, annotator):
+    first = vote(battle, annotator, "tie")
+    revealed_at = Battle.objects.get(id=battle.id).revealed_at
+    retry = vote(battle, annotator, "tie")
+    assert retry.id == first.id and retry.duplicate and not first.duplicate
+    assert list(Vote.objects.values_list("winner", flat=True)) == ["tie"]
+    assert Battle.objects.get(id=battle.id).revealed_at == revealed_at
+
+
+def test_a_retry_does_not_tell_the_pages_or_the_leaderboard_again(
+    battle, annotator, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks() as first:
+        vote(battle, annotator, "a")
+    with django_capture_on_commit_callbacks() as retry:
+        vote(battle, annotator, "a")
+    assert len(first) == 1 and retry == []
+
+
+def test_it_answers_a_retry_even_at_the_hourly_vote_limit(cast, annotator, settings):
+    settings.ARENA_VOTES_PER_HOUR = 1
+    battle = battle_create(annotator=annotator)
+    vote(battle, annotator, "b")
+    assert vote(battle, annotator, "b").duplicate
+    with pytest.raises(ArenaError, match="hourly vote limit"):
+        vote(battle_create(annotator=annotator), annotator, "b")
+
+
+def test_it_refuses_someone_elses_retry_of_a_voted_battle(battle, annotator):
+    vote(battle, annotator, "a")
+    with pytest.raises(ArenaError, match="someone else") as refused:
+        vote_record(token=battle_token(battle=battle), annotator=Annotator.objects.create(), winner="a")
+    assert refused.value.status == 403
+    assert Vote.objects.count() == 1
+
+
+def test_the_vote_view_flags_a_retry_as_a_duplicate(client, cast):
+    def post(url: str, body: dict) -> tuple[int, dict]:
+        response = client.post(url, json.dumps(body), content_type="application/json")
+        return response.status_code, response.json()
+
+    _, served = post("/arena/api/battles/", {})
+    first = post("/arena/api/vote/", {"token": served["token"], "winner": "a"})
+    retry = post("/arena/api/vote/", {"token": served["token"], "winner": "a"})
+    changed = post("/arena/api/vote/", {"token": served["token"], "winner": "b"})
+    assert first[0] == 200 and first[1]["duplicate"] is False
+    assert retry[0] == 200 and retry[1]["duplicate"] is True
+    assert retry[1]["reveal"] == first[1]["reveal"] and retry[1]["counted"] == first[1]["counted"]
+    assert changed[0] == 409 and "already been voted" in changed[1]["error"]
+    assert Vote.objects.count() == 1
 
 
 def test_it_refuses_a_vote_on_someone_elses_battle(battle):

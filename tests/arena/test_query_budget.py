@@ -1,0 +1,61 @@
+"""The vote path's database work stays bounded, whatever the size of the arena.
+
+A pair, a file and a vote each take a fixed number of queries: none of them
+grows with the number of votes, battles or assets. The budgets are the counts
+measured today; a change that adds a query per request fails here first.
+"""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from django.core.cache import cache
+
+from arena.models import Vote
+from arena.selectors import votes_today
+
+pytestmark = pytest.mark.django_db
+
+# session, annotator, 2 rate limits, annotator's past pairs, the chosen assets, insert
+BATTLE_QUERIES = 7
+# session, annotator, battle
+FILE_QUERIES = 3
+# session, annotator, token's battle, 2 rate limits, then the locked write (begin, lock,
+# exists, insert, update, commit), the fresh count after the vote, the revealed names
+VOTE_QUERIES = 13
+
+
+@pytest.fixture(autouse=True)
+def _no_minimum_time(settings):  # type: ignore[no-untyped-def]
+    settings.ARENA_MIN_VOTE_SECONDS = 0
+
+
+def round_trip(client) -> None:  # type: ignore[no-untyped-def]
+    battle = client.post("/arena/api/battles/").json()
+    client.get(battle["a"]["glb"])
+    body = json.dumps({"token": battle["token"], "winner": "a"})
+    client.post("/arena/api/vote/", body, content_type="application/json")
+
+
+def test_each_request_of_a_round_trip_keeps_to_its_query_budget(client, cast, django_assert_max_num_queries):  # type: ignore[no-untyped-def]
+    round_trip(client)  # the session, the annotator and the pair cache exist from here on
+    with django_assert_max_num_queries(BATTLE_QUERIES):
+        battle = client.post("/arena/api/battles/").json()
+    with django_assert_max_num_queries(FILE_QUERIES):
+        assert client.get(battle["b"]["glb"]).status_code == 200
+    body = json.dumps({"token": battle["token"], "winner": "tie"})
+    with django_assert_max_num_queries(VOTE_QUERIES):
+        assert client.post("/arena/api/vote/", body, content_type="application/json").status_code == 200
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_count_of_votes_today_is_fresh_after_each_vote(client, cast):  # type: ignore[no-untyped-def]
+    cache.clear()
+    assert votes_today() == 0
+    round_trip(client)  # committed for real: the count is refreshed on commit
+    battle = client.post("/arena/api/battles/").json()
+    assert battle["votes_today"] == 1 == Vote.objects.count()
+    body = json.dumps({"token": battle["token"], "winner": "b"})
+    answer = client.post("/arena/api/vote/", body, content_type="application/json").json()
+    assert answer["votes_today"] == 2
