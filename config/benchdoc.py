@@ -86,9 +86,7 @@ def _memory_gib() -> str:
 
 def _os_name() -> str:
     try:
-        fields = dict(
-            line.split("=", 1) for line in Path("/etc/os-release").read_text().splitlines() if "=" in line
-        )
+        fields = dict(line.split("=", 1) for line in Path("/etc/os-release").read_text().splitlines() if "=" in line)
         return fields.get("PRETTY_NAME", "").strip('"') or platform.system()
     except OSError:
         return platform.system()
@@ -120,7 +118,9 @@ def main(argv: list[str] | None = None) -> int:
         except (OSError, ValueError) as error:
             print(f"{args.output}: {error}", file=sys.stderr)
             return 1
-        document = block_replace(document, args.name, body)
+        document = block_replace(
+            document, args.name, f"Output of the last `make bench` (`make bench-{args.name}`):\n\n{body}"
+        )
     args.document.write_text(document, encoding="utf-8")
     return 0
 
