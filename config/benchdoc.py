@@ -56,11 +56,9 @@ def machine_describe(today: dt.date | None = None) -> str:
     memory = _memory_gib()
     system = _os_name()
     versions = ", ".join(f"{name} {_version(name)}" for name in ("bpy", "Django", "numpy", "scipy"))
-    load = ", ".join(f"{value:.1f}" for value in os.getloadavg())
     return (
         f"Last `make bench`: {(today or dt.date.today()).isoformat()} on {os.cpu_count()} cores ({cpu}), "
-        f"{memory} GiB, {system}, Python {platform.python_version()}, {versions}; "
-        f"load average when the figures were written: {load}."
+        f"{memory} GiB, {system}, Python {platform.python_version()}, {versions}."
     )
 
 

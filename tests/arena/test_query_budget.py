@@ -19,8 +19,8 @@ pytestmark = pytest.mark.django_db
 
 # session, annotator, 2 rate limits, annotator's past pairs, the chosen assets, insert
 BATTLE_QUERIES = 7
-# session, annotator, battle
-FILE_QUERIES = 3
+# session, then the battle served to the session's annotator
+FILE_QUERIES = 2
 # session, annotator, token's battle, 2 rate limits, then the locked write (begin, lock,
 # exists, insert, update, commit), the fresh count after the vote, the revealed names
 VOTE_QUERIES = 13

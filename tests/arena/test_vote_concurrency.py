@@ -19,6 +19,7 @@ from django.test import Client
 
 from arena.models import Annotator, Battle, Vote
 from arena.services import ArenaError, battle_create, battle_token, vote_record
+from leaderboard.services import snapshot_compute
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
@@ -173,6 +174,10 @@ def test_the_views_store_each_acknowledged_vote_once_under_concurrency(cast):
     assert_stored_exactly(outcomes)
     assert Annotator.objects.count() == THREADS
     assert Vote.objects.count() == THREADS * ROUNDS
+    # The leaderboard, recomputed, counts each of them once.
+    board = snapshot_compute()
+    assert board is not None and board.n_votes == THREADS * ROUNDS
+    assert sum(row["battles"] for row in board.rows) == 2 * THREADS * ROUNDS
 
 
 def test_the_views_take_one_vote_when_one_token_is_replayed_at_once(cast):
