@@ -472,9 +472,7 @@ def swipe(cdp, x: float, y: float, dx: float, dy: float, steps: int = 12) -> Non
     cdp.send("Input.dispatchTouchEvent", {"type": "touchEnd", "touchPoints": []})
 
 
-def test_a_finger_on_a_viewer_scrolls_the_page_up_and_down_and_turns_the_model_sideways(
-    browser, live_server, showroom
-):  # type: ignore[no-untyped-def]
+def test_a_finger_on_a_viewer_scrolls_the_page_up_and_down_and_turns_the_model_sideways(browser, live_server, showroom):  # type: ignore[no-untyped-def]
     context = browser.new_context(
         viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True, base_url=live_server.url
     )
