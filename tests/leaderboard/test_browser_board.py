@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import random
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -17,7 +16,7 @@ from arena.models import Task
 from leaderboard.models import Snapshot
 from leaderboard.selectors import latest_snapshot
 from leaderboard.services import snapshot_compute
-from tests.arena.browser_helpers import CHROMIUM, CHROMIUM_ARGS, artifact
+from tests.arena.browser_helpers import artifact
 from tests.leaderboard.test_board_page import boards_compute, votes_add
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -54,29 +53,6 @@ def simulated_results(n_votes: int, *, seed: int, models: dict[str, int]) -> lis
 def _fast_board(settings):
     settings.LEADERBOARD_BOOTSTRAP = 100
     settings.LEADERBOARD_MIN_VOTES = 20
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[object]:
-    playwright = pytest.importorskip("playwright.sync_api")
-    # Playwright's sync API runs an event loop in this thread; the tests still
-    # write to the database between page actions, which Django would refuse.
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-        with playwright.sync_playwright() as p:
-            browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-            yield browser
-            browser.close()
-
-
-@pytest.fixture
-def page(browser):
-    context = browser.new_context(viewport={"width": 1280, "height": 900}, device_scale_factor=1)
-    page = context.new_page()
-    page.errors = []
-    page.on("pageerror", lambda error: page.errors.append(str(error)))
-    yield page
-    context.close()
 
 
 def open_board(page, live_server, query: str = "") -> None:
