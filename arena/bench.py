@@ -230,8 +230,13 @@ def database_reset(admin_url: str, *, create: bool) -> None:
             conn.execute(sql.SQL("CREATE DATABASE {}").format(name))
 
 
-def server_env(database_url: str, data_dir: Path, ports: list[int], *, refresh: bool) -> dict[str, str]:
+def server_env(
+    database_url: str, data_dir: Path, ports: list[int], *, refresh: bool, redis: str | None = None
+) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if k not in ("REDIS_URL", "CELERY_BROKER_URL")}
+    if redis:
+        # The scaled-out configuration: cache, sessions and channel layer in Redis.
+        env.update(REDIS_URL=redis, CELERY_BROKER_URL=redis)
     if not refresh:
         # As when Celery workers elsewhere recompute the leaderboard: no refresh within the run.
         env["LEADERBOARD_DEBOUNCE_SECONDS"] = "86400"
@@ -251,6 +256,13 @@ def server_env(database_url: str, data_dir: Path, ports: list[int], *, refresh: 
         LOG_LEVEL=os.environ.get("LOG_LEVEL", "WARNING"),
     )
     return env
+
+
+def redis_flush(url: str | None) -> None:
+    if url:
+        import redis
+
+        redis.Redis.from_url(url).flushdb()
 
 
 def small_glb() -> bytes:
@@ -382,6 +394,7 @@ def report(bare: Samples, votes: Samples, ledger: Ledger, problems: list[str], a
         f"{args.servers} daphne process(es), PostgreSQL, {os.cpu_count()} cores, Python {platform.python_version()}, "
         f"cast of {args.prompts} prompts x {args.generators} generators, GLB {glb_bytes / 1024:.1f} KiB, "
         f"database connections: {connection_setup()}, "
+        f"{'cache, sessions and channel layer in Redis' if args.redis else 'no Redis (in-process cache)'}, "
         f"leaderboard refresh {'in the servers' if args.refresh else 'deferred'}, "
         f"{args.think:g} s looking at each pair before voting (not timed).",
         "",
@@ -449,6 +462,11 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     )
     parser.add_argument("--log", help="keep the servers' output in this file (default: dropped with the run)")
     parser.add_argument(
+        "--redis",
+        help="run the scaled-out configuration with its cache, sessions and channel layer in this Redis "
+        "database (e.g. redis://127.0.0.1:6379/9); the bench empties it before and after the run",
+    )
+    parser.add_argument(
         "--postgres",
         default=os.environ.get("TEST_DATABASE_URL") or "postgres://postgres@127.0.0.1:5432/postgres",
         help="a PostgreSQL server on this machine; the bench creates and drops its own database there",
@@ -467,9 +485,10 @@ def main(argv: list[str] | None = None) -> int:
     data_dir = Path(tempfile.mkdtemp(prefix="arena-bench-"))
     ports = free_ports(args.servers)
     urls = [f"http://127.0.0.1:{port}" for port in ports]
-    env = server_env(database_url, data_dir, ports, refresh=args.refresh)
+    env = server_env(database_url, data_dir, ports, refresh=args.refresh, redis=args.redis)
     servers: list[subprocess.Popen[bytes]] = []
     try:
+        redis_flush(args.redis)
         database_reset(admin_url, create=True)
         glb_bytes = arena_prepare(env, args)
         log = Path(args.log) if args.log else data_dir / "daphne.log"
@@ -486,6 +505,7 @@ def main(argv: list[str] | None = None) -> int:
 
         connections.close_all()
         database_reset(admin_url, create=False)
+        redis_flush(args.redis)
         shutil.rmtree(data_dir, ignore_errors=True)
 
 

@@ -22,6 +22,6 @@ def group_send(group: str, message: dict) -> None:
 
 
 def votes_changed() -> None:
-    from arena.selectors import votes_today
+    from arena.selectors import votes_today_after_vote
 
-    group_send("arena", {"type": "arena.votes", "votes_today": votes_today(fresh=True)})
+    group_send("arena", {"type": "arena.votes", "votes_today": votes_today_after_vote()})

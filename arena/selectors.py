@@ -224,13 +224,18 @@ def gold_choice(*, annotator: Annotator, rng: random.Random) -> PairChoice | Non
 VOTES_TODAY_SECONDS = 2
 
 
+def _today() -> tuple[Any, str]:
+    """Midnight (in the site's time zone) and the cache key of today's vote count."""
+    start = timezone.now().replace(hour=0, minute=0, second=0, microsecond=0)
+    return start, f"arena:votes-today:{start.date().isoformat()}"
+
+
 def votes_today(*, fresh: bool = False) -> int:
     """Votes cast since midnight; every pair and reveal shows it, so it is cached for a moment.
 
-    ``fresh`` counts now and refreshes the cached value (after a vote, and for the API).
+    ``fresh`` counts now and refreshes the cached value (for the API).
     """
-    start = timezone.now().replace(hour=0, minute=0, second=0, microsecond=0)
-    key = f"arena:votes-today:{start.date().isoformat()}"
+    start, key = _today()
     if not fresh:
         cached = _cache_get(key)
         if cached is not None:
@@ -238,6 +243,14 @@ def votes_today(*, fresh: bool = False) -> int:
     count = Vote.objects.filter(created_at__gte=start).count()
     _cache_set(key, count, VOTES_TODAY_SECONDS)
     return count
+
+
+def votes_today_after_vote() -> int:
+    """The count once a vote is in: the cached count plus one, else counted afresh."""
+    try:
+        return int(cache.incr(_today()[1]))
+    except Exception:  # not cached (ValueError), or the cache is unreachable
+        return votes_today(fresh=True)
 
 
 def annotator_summary(annotator: Annotator) -> dict[str, Any]:
@@ -282,8 +295,8 @@ def battle_payload(battle: Battle, *, token: str) -> dict[str, Any]:
     }
 
 
-def _reveal_side(asset: Asset, names: dict[int, str]) -> dict[str, str]:
-    name = names.get(asset.generator_id, "Reference") if asset.generator_id else "Reference"
+def _reveal_side(asset: Asset) -> dict[str, str]:
+    name = asset.generator.name if asset.generator else "Reference"
     return {"name": name, "url": f"/renders/asset/{asset.public_id}/"}
 
 
@@ -293,10 +306,8 @@ def reveal_payload(vote: Vote) -> dict[str, Any]:
     note = "" if counted else f"Kept but not counted: {vote.flag_reason}."
     if vote.is_gold:
         note = "That was a check pair with a known answer: thank you."
-    generator_ids = [g for g in (battle.asset_a.generator_id, battle.asset_b.generator_id) if g]
-    names = dict(Generator.objects.filter(id__in=generator_ids).values_list("id", "name"))
     return {
-        "reveal": {"a": _reveal_side(battle.asset_a, names), "b": _reveal_side(battle.asset_b, names)},
+        "reveal": {"a": _reveal_side(battle.asset_a), "b": _reveal_side(battle.asset_b)},
         "counted": counted,
         "note": note,
         "votes_today": votes_today(),

@@ -246,7 +246,8 @@ def battle_token(*, battle: Battle) -> str:
     return signing.dumps({"b": battle.public_id, "n": battle.annotator.public_id}, salt=TOKEN_SALT, compress=True)
 
 
-def battle_from_token(*, token: str, annotator: Annotator) -> Battle:
+def battle_id_from_token(*, token: str, annotator: Annotator) -> str:
+    """The public id of the battle a token was issued for, if it is valid and this annotator's."""
     try:
         data = signing.loads(token, salt=TOKEN_SALT, max_age=settings.ARENA_BATTLE_TOKEN_MAX_AGE)
     except signing.SignatureExpired:
@@ -255,10 +256,7 @@ def battle_from_token(*, token: str, annotator: Annotator) -> Battle:
         raise ArenaError("This battle token is not valid.", 400) from None
     if not isinstance(data, dict) or data.get("n") != annotator.public_id:
         raise ArenaError("This pair was served to someone else.", 403)
-    battle = Battle.objects.filter(public_id=data.get("b")).first()
-    if battle is None:
-        raise ArenaError("This battle no longer exists.", 404)
-    return battle
+    return str(data.get("b"))
 
 
 def _check_vote_rate(*, annotator: Annotator, ip: str | None) -> None:
@@ -287,12 +285,20 @@ def vote_record(
     """
     if winner not in Winner.values:
         raise ArenaError(f"Unknown choice {winner!r}: expected one of {', '.join(Winner.values)}.")
-    battle = battle_from_token(token=token, annotator=annotator)
+    battle_id = battle_id_from_token(token=token, annotator=annotator)
     with transaction.atomic():
         # Lock the battle: of two concurrent votes on it, the second sees the first.
         # of=("self",): lock the battle row only; locking the joined assets too deadlocks
-        # concurrent votes on different battles that share an asset (PostgreSQL).
-        battle = Battle.objects.select_for_update(of=("self",)).select_related("asset_a", "asset_b").get(id=battle.id)
+        # concurrent votes on different battles that share an asset (PostgreSQL). The
+        # generators come along for the reveal.
+        battle = (
+            Battle.objects.select_for_update(of=("self",))
+            .select_related("asset_a__generator", "asset_b__generator")
+            .filter(public_id=battle_id)
+            .first()
+        )
+        if battle is None:
+            raise ArenaError("This battle no longer exists.", 404)
         stored = Vote.objects.filter(battle=battle).first()
         if stored is not None and stored.winner == winner and stored.annotator_id == annotator.id:
             stored.battle, stored.duplicate = battle, True

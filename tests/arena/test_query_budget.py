@@ -21,9 +21,9 @@ pytestmark = pytest.mark.django_db
 BATTLE_QUERIES = 7
 # session, then the battle served to the session's annotator
 FILE_QUERIES = 2
-# session, annotator, token's battle, 2 rate limits, then the locked write (begin, lock,
-# exists, insert, update, commit), the fresh count after the vote, the revealed names
-VOTE_QUERIES = 13
+# session, annotator, then the locked write (begin, the token's battle locked with its
+# assets and generators, any stored vote, 2 rate limits, insert, update, commit)
+VOTE_QUERIES = 10
 
 
 @pytest.fixture(autouse=True)
