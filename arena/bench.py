@@ -235,7 +235,7 @@ def server_env(
 ) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if k not in ("REDIS_URL", "CELERY_BROKER_URL")}
     if redis:
-        # The scaled-out configuration: cache, sessions and channel layer in Redis.
+        # The scaled-out configuration: cache and channel layer in Redis.
         env.update(REDIS_URL=redis, CELERY_BROKER_URL=redis)
     if not refresh:
         # As when Celery workers elsewhere recompute the leaderboard: no refresh within the run.
@@ -394,7 +394,7 @@ def report(bare: Samples, votes: Samples, ledger: Ledger, problems: list[str], a
         f"{args.servers} daphne process(es), PostgreSQL, {os.cpu_count()} cores, Python {platform.python_version()}, "
         f"cast of {args.prompts} prompts x {args.generators} generators, GLB {glb_bytes / 1024:.1f} KiB, "
         f"database connections: {connection_setup()}, "
-        f"{'cache, sessions and channel layer in Redis' if args.redis else 'no Redis (in-process cache)'}, "
+        f"{'cache and channel layer in Redis' if args.redis else 'no Redis (in-process cache)'}, "
         f"leaderboard refresh {'in the servers' if args.refresh else 'deferred'}, "
         f"{args.think:g} s looking at each pair before voting (not timed).",
         "",
@@ -463,7 +463,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--log", help="keep the servers' output in this file (default: dropped with the run)")
     parser.add_argument(
         "--redis",
-        help="run the scaled-out configuration with its cache, sessions and channel layer in this Redis "
+        help="run the scaled-out configuration with its cache and channel layer in this Redis "
         "database (e.g. redis://127.0.0.1:6379/9); the bench empties it before and after the run",
     )
     parser.add_argument(
