@@ -74,10 +74,13 @@ def api_vote(request: HttpRequest) -> JsonResponse:
 def battle_file(request: HttpRequest, battle_id: str, side: str, view: int | None = None) -> FileResponse:
     """A battle's GLB or clay render, addressed by battle and side so nothing names the asset."""
     # The session names its annotator once a pair was served in it: then one query finds
-    # the battle, and only if it was served to this annotator.
-    annotator = request.session.get(services.SESSION_KEY) or _annotator(request).public_id
+    # the battle, and only if it was served to this annotator. A request with neither a
+    # session annotator nor a login owns no battle (and creates no annotator).
+    annotator = request.session.get(services.SESSION_KEY)
+    if annotator is None and request.user.is_authenticated:
+        annotator = _annotator(request).public_id
     battles = Battle.objects.select_related("asset_a", "asset_b")
-    battle = battles.filter(public_id=battle_id, annotator__public_id=annotator).first()
+    battle = battles.filter(public_id=battle_id, annotator__public_id=annotator).first() if annotator else None
     if battle is None or side not in ("a", "b"):
         raise Http404("No such battle")
     asset = battle.asset_a if side == "a" else battle.asset_b

@@ -95,3 +95,15 @@ def test_the_annotator_page_shows_my_counts(client, cast):
     post(client, "/arena/api/vote/", {"token": battle["token"], "winner": "tie"})
     page = client.get("/arena/me/").content.decode()
     assert "Votes cast</dt><dd>1<" in page
+
+
+def test_a_file_request_without_a_session_finds_no_battle_and_creates_no_annotator(client, cast):
+    from arena.models import Annotator
+
+    status, battle = post(client, "/arena/api/battles/", {})
+    assert status == 200
+    before = Annotator.objects.count()
+    stranger = Client()
+    assert stranger.get(battle["a"]["glb"]).status_code == 404
+    assert Annotator.objects.count() == before
+    assert client.get(battle["a"]["glb"]).status_code == 200
