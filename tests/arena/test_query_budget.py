@@ -59,3 +59,15 @@ def test_the_count_of_votes_today_is_fresh_after_each_vote(client, cast):  # typ
     body = json.dumps({"token": battle["token"], "winner": "b"})
     answer = client.post("/arena/api/vote/", body, content_type="application/json").json()
     assert answer["votes_today"] == 2
+
+
+def test_the_count_after_a_vote_adds_one_to_the_cached_count_or_counts_afresh(cast, django_assert_num_queries):  # type: ignore[no-untyped-def]
+    from arena.selectors import votes_today_after_vote
+
+    cache.clear()
+    with django_assert_num_queries(1):
+        assert votes_today_after_vote() == 0  # nothing cached: counted (no votes yet)
+    with django_assert_num_queries(0):
+        assert votes_today_after_vote() == 1  # cached: one more, without a query
+    cache.clear()
+    assert votes_today_after_vote() == Vote.objects.count() == 0
