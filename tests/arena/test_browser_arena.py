@@ -14,7 +14,6 @@ import textwrap
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import pytest
 import trimesh
@@ -22,8 +21,6 @@ from django.core.files.base import ContentFile
 
 from arena.models import Asset, Generator, Prompt, Status, Vote
 from tests.arena.browser_helpers import (
-    CHROMIUM,
-    CHROMIUM_ARGS,
     NO_WEBGL_SCRIPT,
     angle,
     artifact,
@@ -42,22 +39,6 @@ from tests.conftest import missing_service
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 SECRETS = ("Zephyr-Secret-9", "Quill-Hidden-7", "Nimbus-Covert-3", "Hidden Provider Inc")
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator:  # type: ignore[type-arg]
-    if not Path(CHROMIUM).exists():
-        missing_service("needs Debian's Chromium (apt-get install chromium)")
-    from playwright.sync_api import sync_playwright
-
-    # Playwright's sync API keeps an event loop on this thread; the ORM calls of
-    # the tests themselves are still plain synchronous code.
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-        with sync_playwright() as playwright:
-            chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-            yield chromium
-            chromium.close()
 
 
 @pytest.fixture

@@ -9,7 +9,6 @@ from typing import Any
 import pytest
 
 from arena.models import Annotator, Asset, Battle, Generator, Prompt, Status, Vote
-from tests.arena.browser_helpers import CHROMIUM, CHROMIUM_ARGS
 
 
 def make_votes(outcomes: list[tuple[str, str, str]], *, task: str = "text-to-3d", category: str = "organic") -> None:
@@ -53,21 +52,6 @@ def random_outcomes(n: int, seed: int = 0) -> list[tuple[str, str, str]]:
 @pytest.fixture(autouse=True)
 def _small_bootstrap(settings):
     settings.LEADERBOARD_BOOTSTRAP = 100
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    """Debian's Chromium through Playwright, one per test module."""
-    from playwright.sync_api import sync_playwright
-
-    # Playwright's sync API runs an event loop in this thread; the tests still
-    # write to the database between page actions, which Django would refuse.
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-        with sync_playwright() as p:
-            browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-            yield browser
-            browser.close()
 
 
 @pytest.fixture
