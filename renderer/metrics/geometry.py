@@ -23,7 +23,8 @@ from typing import Any, Literal
 
 import numpy as np
 import trimesh
-from pykdtree.kdtree import KDTree  # type: ignore[import-untyped]
+
+from renderer.metrics.nearest import PointIndex
 
 YawAxis = Literal["y", "z"]
 
@@ -299,25 +300,6 @@ def fscore_from_distances(
     return fscore, precision, recall
 
 
-# Queries from far-away points (mismatched shapes or yaws) dominate the
-# cost: such a query must visit every leaf whose box comes closer than its
-# nearest neighbour. pykdtree's queries run about 1.6x faster than SciPy's
-# cKDTree on these clouds (measured on the pairs of renderer.metrics.bench, one
-# core), and leaves of 32 points suit both close and unrelated pairs. Neither
-# changes which neighbour is found: queries stay exact.
-_LEAF_SIZE = 32
-
-
-def _tree(points: np.ndarray) -> KDTree:
-    return KDTree(np.ascontiguousarray(points, dtype=np.float64), leafsize=_LEAF_SIZE)
-
-
-def _query(tree: KDTree, points: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Exact nearest neighbour of each point: (distance, index)."""
-    distance, index = tree.query(np.ascontiguousarray(points, dtype=np.float64))
-    return distance, index.astype(np.intp)
-
-
 # Below this many points per cloud, exact queries at every yaw are cheap
 # enough that bounding them first does not pay.
 _BOUND_MIN_POINTS = 2048
@@ -331,27 +313,21 @@ class _Match:
     """Nearest-neighbour distances and indices both ways at one yaw."""
 
     chamfer: float
-    gen_distance: np.ndarray
+    gen_squared: np.ndarray
     gen_index: np.ndarray
-    ref_distance: np.ndarray
+    ref_squared: np.ndarray
     ref_index: np.ndarray
 
 
-def _match(
-    gen_points: np.ndarray,
-    ref_points: np.ndarray,
-    gen_tree: KDTree,
-    ref_tree: KDTree,
-    rotation: np.ndarray,
-) -> _Match:
-    """Exact nearest neighbours both ways with the generated cloud rotated."""
-    # Row vectors: p @ R.T rotates by R, p @ R rotates by R^-1. Distances are
-    # invariant under a common rotation, so the reference rotated by R^-1
-    # can query the unrotated generated tree: two trees serve every yaw.
-    gen_distance, gen_index = _query(ref_tree, gen_points @ rotation.T)
-    ref_distance, ref_index = _query(gen_tree, ref_points @ rotation)
-    chamfer = float(np.mean(gen_distance**2) + np.mean(ref_distance**2))
-    return _Match(chamfer, gen_distance, gen_index, ref_distance, ref_index)
+def _match(gen: PointIndex, ref: PointIndex, rotation: np.ndarray) -> _Match:
+    """Exact nearest neighbours both ways with the generated cloud rotated by ``rotation``."""
+    # Distances are invariant under a common rotation, so the reference
+    # rotated by R^-1 can query the unrotated generated cloud: each cloud is
+    # indexed once for every yaw.
+    gen_squared, gen_index = ref.nearest(gen, rotation)
+    ref_squared, ref_index = gen.nearest(ref, rotation.T)
+    chamfer = float(np.mean(gen_squared) + np.mean(ref_squared))
+    return _Match(chamfer, gen_squared, gen_index, ref_squared, ref_index)
 
 
 class _CoarseBound:
@@ -369,23 +345,23 @@ class _CoarseBound:
     queries are skipped. Exact values are unchanged by this.
     """
 
-    def __init__(self, gen_points: np.ndarray, ref_points: np.ndarray, size: int) -> None:
-        self.gen = _CoarseCloud(gen_points, size)
-        self.ref = _CoarseCloud(ref_points, size)
+    def __init__(self, gen: PointIndex, ref: PointIndex, size: int) -> None:
+        self.gen = _CoarseCloud(gen, size)
+        self.ref = _CoarseCloud(ref, size)
 
     def lower(self, rotation: np.ndarray) -> float:
-        gen_to_ref = _query(self.ref.tree, self.gen.points @ rotation.T)[0]
-        ref_to_gen = _query(self.gen.tree, self.ref.points @ rotation)[0]
+        gen_to_ref = np.sqrt(self.ref.index.nearest(self.gen.index, rotation)[0])
+        ref_to_gen = np.sqrt(self.gen.index.nearest(self.ref.index, rotation.T)[0])
         return self.gen.bound(gen_to_ref, self.ref.cover) + self.ref.bound(ref_to_gen, self.gen.cover)
 
 
 class _CoarseCloud:
     """A strided subset of a cloud, with how far each full point lies from it."""
 
-    def __init__(self, points: np.ndarray, size: int) -> None:
-        self.points = points[:: max(1, len(points) // size)]
-        self.tree = _tree(self.points)
-        self.offset, self.owner = _query(self.tree, points)
+    def __init__(self, full: PointIndex, size: int) -> None:
+        self.index = PointIndex(full.points[:: max(1, len(full) // size)])
+        squared, self.owner = self.index.nearest(full)
+        self.offset = np.sqrt(squared)
         self.cover = float(self.offset.max())
 
     def bound(self, coarse_distance: np.ndarray, target_cover: float) -> float:
@@ -396,19 +372,19 @@ class _CoarseCloud:
 
 def _best_yaw(gen_points: np.ndarray, ref_points: np.ndarray, yaw_axis: YawAxis) -> tuple[_Match, int, _Match]:
     """Return the match at yaw 0, the best yaw and the match there."""
-    gen_tree, ref_tree = _tree(gen_points), _tree(ref_points)
-    at_zero = _match(gen_points, ref_points, gen_tree, ref_tree, yaw_rotation(0, yaw_axis))
+    gen, ref = PointIndex(gen_points), PointIndex(ref_points)
+    at_zero = _match(gen, ref, yaw_rotation(0, yaw_axis))
     best_angle, best = 0, at_zero
     others = [a for a in YAW_ANGLES_DEG if a != 0]
     lower = {angle: 0.0 for angle in others}
     if min(len(gen_points), len(ref_points)) >= _BOUND_MIN_POINTS:
-        bound = _CoarseBound(gen_points, ref_points, _BOUND_COARSE_POINTS)
+        bound = _CoarseBound(gen, ref, _BOUND_COARSE_POINTS)
         lower = {angle: bound.lower(yaw_rotation(angle, yaw_axis)) for angle in others}
     # Most promising first, so that the best so far prunes the rest sooner.
     for angle in sorted(others, key=lambda a: (lower[a], a)):
         if lower[angle] * (1.0 - _BOUND_SLACK) >= best.chamfer:
             continue
-        match = _match(gen_points, ref_points, gen_tree, ref_tree, yaw_rotation(angle, yaw_axis))
+        match = _match(gen, ref, yaw_rotation(angle, yaw_axis))
         # Ties go to the smaller angle, whatever order they were tried in.
         if (match.chamfer, angle) < (best.chamfer, best_angle):
             best_angle, best = angle, match
@@ -450,7 +426,9 @@ def compare_samples(
     ref_points = normalise_points(reference.points)
     at_zero, best_angle, best = _best_yaw(gen_points, ref_points, yaw_axis)
 
-    fscore, precision, recall = fscore_from_distances(best.gen_distance, best.ref_distance, fscore_threshold)
+    fscore, precision, recall = fscore_from_distances(
+        np.sqrt(best.gen_squared), np.sqrt(best.ref_squared), fscore_threshold
+    )
     gen_normals = generated.normals @ yaw_rotation(best_angle, yaw_axis).T
     # Face normals are orientation-sensitive; the absolute cosine forgives
     # flipped winding, which generated scripts often get wrong.
