@@ -400,9 +400,10 @@ def compare_samples(
 ) -> GeometryMetrics:
     """Compare two sets of surface samples.
 
-    Both clouds are normalised (mean-centred, farthest point at 1). Only two
-    k-d trees over the full clouds are built, whatever the number of yaws,
-    and a yaw is evaluated exactly only if a cheap lower bound does not
+    Both clouds are normalised (mean-centred, farthest point at 1). Each is
+    indexed once for exact nearest-neighbour search
+    (:class:`renderer.metrics.nearest.PointIndex`), whatever the number of
+    yaws, and a yaw is evaluated exactly only if a cheap lower bound does not
     already rule it out; the results are those of the plain definition.
 
     Parameters

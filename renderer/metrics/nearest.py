@@ -12,22 +12,35 @@ This module groups the work by leaves instead:
    at most ``LEAF_SIZE`` points, stored coordinate by coordinate and padded
    to exactly ``LEAF_SIZE`` (with points too far away to ever be nearest), so
    that the distance loop over a leaf is a fixed-length loop the compiler
-   vectorises. Each leaf keeps its axis-aligned bounding box.
+   vectorises. Each leaf keeps its axis-aligned bounding box and, as seen
+   from the origin, the cone of its directions and its range of radii.
 2. The query cloud is split the same way. For each query leaf, every target
-   leaf gets a lower bound (the distance between the two boxes). The closest
+   leaf gets a lower bound: the distance between the two boxes. The closest
    target leaf gives every query of the leaf a first candidate, and so an
    upper bound for the whole query leaf; only target leaves whose bound is
-   below it can matter, and they are sorted by it once for the whole leaf.
+   below it can matter. For those, a second lower bound comes from the
+   cones: points whose directions are at least an angle ``b`` apart, at
+   radii within known ranges, are at least a computable distance apart.
+   This is what separates a query near the centre of a round target from
+   the far side of the target, which boxes cannot (all boxes of a sphere's
+   surface come about equally close to its centre). The candidates are
+   sorted by the larger bound once for the whole query leaf.
 3. Each query then walks that sorted list, stops at the first leaf whose
    bound reaches its best distance so far, and skips a leaf whose box is
    farther than that from the point itself.
 
-The search is exact, not approximate: every pruning test compares a lower
-bound computed with the same floating-point operations as the distances it
-bounds (a difference, a square, a sum, in the same order, with no fused
-multiply-add), and rounding is monotonic, so a pruned leaf can never hold a
-point nearer than the one found. The results are the brute-force results:
-the tests check distances bit for bit.
+The cones are taken from the origin, so they help most for clouds centred
+there, as the Chamfer metric's normalised clouds are; elsewhere they prune
+less and the results are the same.
+
+The search is exact, not approximate. The box tests use the same
+floating-point operations as the distances they bound (a difference, a
+square, a sum, in the same order, with no fused multiply-add), and rounding
+is monotonic, so a box can never come out farther than a point inside it.
+The cone bounds use other operations, so they are lowered by a margin
+(``_CONE_SLACK``, relative) far above their rounding error. A pruned leaf
+can therefore never hold a point nearer than the one found, and the results
+are the brute-force results: the tests check distances bit for bit.
 
 Everything here takes and returns NumPy arrays and works without Django.
 """
@@ -49,6 +62,10 @@ _HUGE = 1e300
 # Reassociation and contraction stay off: the pruning tests depend on the
 # distances being computed in a fixed order (see the module docstring).
 _FASTMATH = {"nnan", "nsz"}
+# Relative widening of the cone bounds, far above their rounding error.
+_CONE_SLACK = 1e-9
+# How far from orthogonal a rotation may be; far below _CONE_SLACK.
+_ORTHOGONAL_TOLERANCE = 1e-12
 
 
 @njit(cache=True)
@@ -153,6 +170,90 @@ def _boxes(packed: np.ndarray, slots: np.ndarray) -> tuple[np.ndarray, np.ndarra
     return low, high
 
 
+@njit(cache=True)
+def _cones(packed: np.ndarray, slots: np.ndarray) -> np.ndarray:
+    """Every leaf as seen from the origin: the cone of its directions and its range of radii.
+
+    Returns ``(leaves, 7)`` rows ``(ux, uy, uz, cos_a, sin_a, r_min, r_max)``:
+    every point of the leaf lies between ``r_min`` and ``r_max`` from the
+    origin, in a direction within angle ``a`` of the unit axis ``u``. All are
+    widened a little, so that rounding here can only loosen a bound.
+    """
+    leaves = packed.shape[0]
+    cones = np.zeros((leaves, 7))
+    for leaf in range(leaves):
+        sx = sy = sz = 0.0
+        r_min, r_max = _HUGE, 0.0
+        for slot in range(LEAF_SIZE):
+            if slots[leaf, slot] < 0:
+                continue
+            dx = packed[leaf, 0, slot]
+            dy = packed[leaf, 1, slot]
+            dz = packed[leaf, 2, slot]
+            r = np.sqrt(dx * dx + dy * dy + dz * dz)
+            r_min, r_max = min(r_min, r), max(r_max, r)
+            if r > 0.0:
+                sx, sy, sz = sx + dx / r, sy + dy / r, sz + dz / r
+        norm = np.sqrt(sx * sx + sy * sy + sz * sz)
+        cos_a = -1.0  # a point at the origin has every direction
+        if norm > 0.0 and r_min > 0.0:
+            sx, sy, sz = sx / norm, sy / norm, sz / norm
+            cos_a = 1.0
+            for slot in range(LEAF_SIZE):
+                if slots[leaf, slot] >= 0:
+                    dx = packed[leaf, 0, slot]
+                    dy = packed[leaf, 1, slot]
+                    dz = packed[leaf, 2, slot]
+                    cos_a = min(cos_a, (dx * sx + dy * sy + dz * sz) / np.sqrt(dx * dx + dy * dy + dz * dz))
+            cos_a = max(cos_a - _CONE_SLACK, -1.0)
+        cones[leaf, 0], cones[leaf, 1], cones[leaf, 2] = sx, sy, sz
+        cones[leaf, 3], cones[leaf, 4] = cos_a, np.sqrt(max(0.0, 1.0 - cos_a * cos_a))
+        cones[leaf, 5], cones[leaf, 6] = r_min * (1.0 - _CONE_SLACK), r_max * (1.0 + _CONE_SLACK)
+    return cones
+
+
+@njit(cache=True, fastmath=_FASTMATH, inline="always")
+def _squared_apart(t: float, r: float, cos_b: float) -> float:
+    """``t^2 + r^2 - 2 t r cos_b``, as two non-negative terms (no cancellation)."""
+    radial = r - t * cos_b
+    return radial * radial + t * t * max(0.0, 1.0 - cos_b * cos_b)
+
+
+@njit(cache=True, fastmath=_FASTMATH, inline="always")
+def _radial_bound(cos_b: float, t_low: float, t_high: float, r_low: float, r_high: float) -> float:
+    """Smallest squared distance between points at radii ``t`` and ``r`` whose directions are ``b`` apart.
+
+    Over ``t`` in ``[t_low, t_high]`` and ``r`` in ``[r_low, r_high]``. The
+    function is convex and smallest at the origin, so its minimum over the
+    box lies on an edge, where it is a one-variable quadratic. The result is
+    lowered by a margin far above its rounding error.
+    """
+    lower = min(
+        min(
+            _squared_apart(t_low, min(max(t_low * cos_b, r_low), r_high), cos_b),
+            _squared_apart(t_high, min(max(t_high * cos_b, r_low), r_high), cos_b),
+        ),
+        min(
+            _squared_apart(min(max(r_low * cos_b, t_low), t_high), r_low, cos_b),
+            _squared_apart(min(max(r_high * cos_b, t_low), t_high), r_high, cos_b),
+        ),
+    )
+    return lower * (1.0 - _CONE_SLACK) - _CONE_SLACK * (t_high * t_high + r_high * r_high)
+
+
+@njit(cache=True, fastmath=_FASTMATH, inline="always")
+def _cones_bound(query: np.ndarray, target: np.ndarray) -> float:
+    """Lower bound on the squared distance between the points of two leaves' cones."""
+    # The directions are at least b = angle(axes) - a_query - a_target apart.
+    cos_a = query[3] * target[3] - query[4] * target[4]
+    sin_a = query[4] * target[3] + query[3] * target[4]
+    cos_t = min(max(query[0] * target[0] + query[1] * target[1] + query[2] * target[2], -1.0), 1.0)
+    cos_b = 1.0
+    if sin_a >= 0.0 and cos_t < cos_a:
+        cos_b = cos_t * cos_a + np.sqrt(1.0 - cos_t * cos_t) * sin_a
+    return _radial_bound(cos_b, query[5], query[6], target[5], target[6])
+
+
 @njit(cache=True, fastmath=_FASTMATH, inline="always")
 def _gap(low: float, high: float, value: float) -> float:
     """How far ``value`` lies outside ``[low, high]`` (0 inside)."""
@@ -192,6 +293,8 @@ def _nearest(
     target_slots: np.ndarray,
     target_low: np.ndarray,
     target_high: np.ndarray,
+    query_cones: np.ndarray,
+    target_cones: np.ndarray,
     squared_out: np.ndarray,
     index_out: np.ndarray,
 ) -> None:
@@ -217,6 +320,11 @@ def _nearest(
                 first[slot] = _leaf_min(targets[closest], x, y, z, scratch)
                 upper = max(upper, first[slot])
         candidates = np.nonzero(bound < upper)[0]
+        # Boxes say little about a cloud around a query leaf; directions seen
+        # from the target's centre say more (a chair inside a sphere).
+        for leaf in candidates:
+            bound[leaf] = max(bound[leaf], _cones_bound(query_cones[block], target_cones[leaf]))
+        candidates = candidates[bound[candidates] < upper]
         candidates = candidates[np.argsort(bound[candidates])]
         for slot in range(LEAF_SIZE):
             point = query_slots[block, slot]
@@ -273,6 +381,7 @@ class PointIndex:
         order, ranges = _leaves(points, LEAF_SIZE)
         self._packed, self._slots = _pack(points, order, ranges)
         self._low, self._high = _boxes(self._packed, self._slots)
+        self._cones = _cones(self._packed, self._slots)
 
     def __len__(self) -> int:
         return len(self.points)
@@ -285,7 +394,8 @@ class PointIndex:
         queries : PointIndex
             The query points.
         rotation : numpy.ndarray, optional
-            ``(3, 3)`` matrix applied to the query points first (``R @ q``).
+            Orthogonal ``(3, 3)`` matrix applied to the query points first
+            (``R @ q``).
 
         Returns
         -------
@@ -295,13 +405,22 @@ class PointIndex:
             ``(len(queries),)`` indices into this cloud's points. Of points
             at exactly the same distance, one is chosen deterministically.
         """
-        packed = queries._packed
+        packed, cones = queries._packed, queries._cones
         if rotation is not None:
             rotation = np.asarray(rotation, dtype=np.float64)
             if rotation.shape != (3, 3) or not np.isfinite(rotation).all():
                 raise ValueError(f"rotation must be a finite (3, 3) matrix, got shape {rotation.shape}")
+            # The cone bounds rely on lengths and angles being kept.
+            if not np.allclose(rotation @ rotation.T, np.eye(3), rtol=0.0, atol=_ORTHOGONAL_TOLERANCE):
+                raise ValueError("rotation must be orthogonal (R @ R.T == I): a scaling or shear is not a rotation")
             packed = np.ascontiguousarray(np.einsum("ab,lbk->lak", rotation, packed))
+            # A rotation about the origin turns the cones' axes and keeps their
+            # angles and radii.
+            cones = cones.copy()
+            cones[:, :3] = cones[:, :3] @ rotation.T
         squared = np.empty(len(queries))
         index = np.empty(len(queries), dtype=np.intp)
-        _nearest(packed, queries._slots, self._packed, self._slots, self._low, self._high, squared, index)
+        _nearest(
+            packed, queries._slots, self._packed, self._slots, self._low, self._high, cones, self._cones, squared, index
+        )
         return squared, index

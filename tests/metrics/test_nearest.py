@@ -133,6 +133,22 @@ def test_it_refuses_a_rotation_that_is_not_a_finite_3x3_matrix() -> None:
         index.nearest(index, np.full((3, 3), np.nan))
 
 
+@pytest.mark.parametrize("matrix", [np.diag([1.0, 2.0, 1.0]), np.array([[1.0, 0.5, 0.0], [0.0, 1.0, 0.0], [0, 0, 1]])])
+def test_it_refuses_a_matrix_that_is_not_a_rotation(matrix: np.ndarray) -> None:
+    # Its bounds by direction and radius would no longer hold.
+    index = PointIndex(np.eye(3))
+    with pytest.raises(ValueError, match="orthogonal"):
+        index.nearest(index, matrix)
+
+
+def test_it_accepts_a_reflection() -> None:
+    rng = np.random.default_rng(6)
+    targets, queries = sphere_shell(2000, seed=7), rng.uniform(-0.5, 0.5, size=(800, 3))
+    mirror = np.diag([1.0, -1.0, 1.0])
+    squared, index = PointIndex(targets).nearest(PointIndex(queries), mirror)
+    assert_exact(targets, queries @ mirror.T, squared, index)
+
+
 @settings(max_examples=150, deadline=None)
 @given(
     seed=st.integers(0, 2**32 - 1),
