@@ -11,7 +11,10 @@ For several pairs of meshes (8192 samples each, 4 yaw rotations) it times:
 - ``compare_meshes``: the same plus sampling both surfaces;
 - a naive method that rotates the generated cloud and builds both trees
   again for every yaw (8 trees);
-- on the first pair, a brute-force NumPy method (all pairwise distances).
+- on the first pair, a brute-force NumPy method (all pairwise distances);
+- then every ordered pair of a dozen primitive shapes (``sweep_shapes``),
+  each checked against the naive method: the median, the slowest and how
+  many take over 100 ms.
 
 It checks that every method gives the same minimum, and prints milliseconds
 per pair: wall time (minimum and median over the repeats) and CPU time
@@ -29,6 +32,7 @@ for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
 import argparse  # noqa: E402
 import time  # noqa: E402
 from collections.abc import Callable, Sequence  # noqa: E402
+from functools import partial  # noqa: E402
 
 import numpy as np  # noqa: E402
 import trimesh  # noqa: E402
@@ -128,7 +132,55 @@ def benchmark_pairs() -> dict[str, tuple[trimesh.Trimesh, trimesh.Trimesh]]:
         "similar chair, same facing": (variant, reference),
         "similar chair, turned 90 deg": (_turned(variant, 90), reference),
         "ellipsoid vs chair": (blob, reference),
-        "sphere vs chair (worst case)": (trimesh.creation.icosphere(subdivisions=4), reference),
+        "sphere vs chair": (trimesh.creation.icosphere(subdivisions=4), reference),
+        "small ball with a long spike vs sphere": (_ball_with_spike(), trimesh.creation.icosphere(subdivisions=4)),
+    }
+
+
+def _ball_with_spike() -> trimesh.Trimesh:
+    """Most of the surface near the centroid, one thin spike setting the scale.
+
+    Normalised, nearly every sample lies near the centre of the unit sphere,
+    almost equally far from all of a round reference's samples: the hardest
+    case for an exact search among these shapes.
+    """
+    ball = trimesh.creation.icosphere(subdivisions=3)
+    ball.vertices *= 0.1
+    spike = trimesh.creation.cylinder(radius=0.003, height=1.0).apply_translation([0.0, 0.0, 0.5])
+    return _joined(ball, spike)
+
+
+def _joined(*meshes: trimesh.Trimesh) -> trimesh.Trimesh:
+    joined = trimesh.util.concatenate(list(meshes))
+    assert isinstance(joined, trimesh.Trimesh)
+    return joined
+
+
+def sweep_shapes() -> dict[str, trimesh.Trimesh]:
+    """Primitive shapes, from round and closed to thin, flat and scattered.
+
+    Compared in every ordered pair, they cover the geometric situations that
+    make an exact search slow: queries inside a closed surface, far from a
+    thin one, or spread across scattered parts.
+    """
+    sphere = trimesh.creation.icosphere(subdivisions=4)
+
+    def moved(mesh: trimesh.Trimesh, scale: float, offset: tuple[float, float, float]) -> trimesh.Trimesh:
+        return mesh.copy().apply_scale(scale).apply_translation(offset)
+
+    return {
+        "sphere": sphere,
+        "box": trimesh.creation.box(),
+        "cylinder": trimesh.creation.cylinder(radius=0.3, height=2.0),
+        "torus": trimesh.creation.torus(1.0, 0.2),
+        "chair": _chair(),
+        "cone": trimesh.creation.cone(radius=0.5, height=1.5),
+        "ball with spike": _ball_with_spike(),
+        "dumbbell": _joined(moved(sphere, 0.1, (-1.0, 0.0, 0.0)), moved(sphere, 0.1, (1.0, 0.0, 0.0))),
+        "plate": trimesh.creation.box(extents=[2.0, 0.02, 2.0]),
+        "rod": trimesh.creation.cylinder(radius=0.01, height=2.0),
+        "sphere and a far cube": _joined(sphere, moved(trimesh.creation.box(), 0.05, (6.0, 0.0, 0.0))),
+        "shell with a core": _joined(sphere, moved(sphere, 0.2, (0.0, 0.0, 0.0))),
     }
 
 
@@ -170,6 +222,34 @@ def _bench_pair(
         print(_row("brute force NumPy", brute_times))
 
 
+def _sweep(points: int, repeats: int) -> None:
+    """Time every ordered pair of :func:`sweep_shapes`; check each against the naive method."""
+    shapes = sweep_shapes()
+    generated = {name: sample_surface(mesh, points, seed=1) for name, mesh in shapes.items()}
+    references = {name: sample_surface(mesh, points, seed=2) for name, mesh in shapes.items()}
+    timed: list[tuple[float, str]] = []
+    for gen_name, gen in generated.items():
+        for ref_name, ref in references.items():
+            fast = compare_samples(gen, ref)
+            assert fast.chamfer_yaw_min is not None
+            naive = naive_chamfer_yaw_min(gen.points, ref.points)
+            if not np.isclose(fast.chamfer_yaw_min, naive, rtol=1e-12, atol=0.0):
+                raise AssertionError(f"{gen_name} vs {ref_name}: methods disagree: {fast.chamfer_yaw_min} vs {naive}")
+            cpu_min = _times_ms(partial(compare_samples, gen, ref), repeats)[2]
+            timed.append((cpu_min, f"{gen_name} vs {ref_name}"))
+    timed.sort(reverse=True)
+    values = np.array([ms for ms, _ in timed])
+    print(
+        f"all {len(timed)} ordered pairs of {len(shapes)} primitive shapes ({', '.join(shapes)}), "
+        f"compare_samples, CPU minimum of {repeats}; each pair checked against the naive method:"
+    )
+    median, p90 = np.median(values), np.percentile(values, 90)
+    print(f"  median {median:.1f} ms, 90th percentile {p90:.1f} ms, max {values.max():.1f} ms")
+    print(f"  over 100 ms: {int((values > 100.0).sum())} pairs; slowest:")
+    for ms, name in timed[:5]:
+        print(f"    {ms:6.1f} ms  {name}")
+
+
 def _first_search_s() -> float:
     start = time.perf_counter()
     index = PointIndex(np.eye(3))
@@ -183,6 +263,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--points", type=int, default=8192)
     parser.add_argument("--repeats", type=int, default=11)
     parser.add_argument("--no-brute-force", action="store_true")
+    parser.add_argument("--no-sweep", action="store_true", help="skip the sweep over pairs of primitive shapes")
     args = parser.parse_args(argv)
 
     print(f"{_pin_to_one_core()}; OMP_NUM_THREADS={os.environ['OMP_NUM_THREADS']}; {args.points} points per mesh")
@@ -190,6 +271,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     for index, (name, (generated, reference)) in enumerate(benchmark_pairs().items()):
         brute = index == 0 and not args.no_brute_force
         _bench_pair(name, generated, reference, args.points, args.repeats, brute)
+    if not args.no_sweep:
+        _sweep(args.points, repeats=3)
     return 0
 
 
