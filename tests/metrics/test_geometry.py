@@ -119,7 +119,7 @@ def test_it_matches_a_brute_force_implementation_of_the_definition(axis: str) ->
 @pytest.mark.parametrize("shapes", ["box-vs-cylinder", "sphere-vs-chair"])
 def test_it_matches_brute_force_scores_at_the_best_yaw(shapes: str) -> None:
     # Unrelated shapes: every yaw is evaluated, and far-away points are the
-    # hard queries for a k-d tree; the scores must still be exact.
+    # hard queries for an exact search; the scores must still be exact.
     meshes = {
         "box-vs-cylinder": (
             trimesh.creation.box(extents=[1.0, 0.4, 2.0]),
