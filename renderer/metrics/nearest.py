@@ -47,8 +47,14 @@ Everything here takes and returns NumPy arrays and works without Django.
 
 from __future__ import annotations
 
+import warnings
+from collections.abc import Callable
+from typing import Any, TypeVar
+
 import numpy as np
 from numba import njit  # type: ignore[import-untyped]
+
+_Function = TypeVar("_Function", bound=Callable[..., Any])
 
 LEAF_SIZE = 32
 
@@ -68,7 +74,32 @@ _CONE_SLACK = 1e-9
 _ORTHOGONAL_TOLERANCE = 1e-12
 
 
-@njit(cache=True)
+_NO_CACHE_WARNING = (
+    "Numba finds no writable cache directory (next to renderer/metrics/nearest.py, the user's cache "
+    "directory or NUMBA_CACHE_DIR): the nearest-neighbour kernels are compiled in every process"
+)
+
+
+def _compiled(**options: Any) -> Callable[[_Function], _Function]:
+    """Compile with Numba, keeping the machine code on disk where Numba can write.
+
+    Numba caches next to this module or in the user's cache directory (or in
+    ``NUMBA_CACHE_DIR``). Where none is writable (a read-only installation),
+    each process compiles the kernels again instead of failing to import.
+    """
+
+    def decorate(function: _Function) -> _Function:
+        try:
+            return njit(cache=True, **options)(function)  # type: ignore[no-any-return]
+        except RuntimeError:  # Numba: "cannot cache function ...: no locator available"
+            # One message for all kernels (same text, same line: shown once).
+            warnings.warn(_NO_CACHE_WARNING, stacklevel=1)
+            return njit(**options)(function)  # type: ignore[no-any-return]
+
+    return decorate
+
+
+@_compiled()
 def _select(keys: np.ndarray, order: np.ndarray, start: int, stop: int, middle: int) -> None:
     """Reorder ``order[start:stop]`` so that ``order[middle]`` holds the median key.
 
@@ -96,7 +127,7 @@ def _select(keys: np.ndarray, order: np.ndarray, start: int, stop: int, middle: 
             return
 
 
-@njit(cache=True)
+@_compiled()
 def _leaves(points: np.ndarray, leaf_size: int) -> tuple[np.ndarray, np.ndarray]:
     """Split points into leaves by median cuts along the widest axis.
 
@@ -136,7 +167,7 @@ def _leaves(points: np.ndarray, leaf_size: int) -> tuple[np.ndarray, np.ndarray]
     return order, ranges[:leaves].copy()
 
 
-@njit(cache=True)
+@_compiled()
 def _pack(points: np.ndarray, order: np.ndarray, ranges: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Copy each leaf into ``(leaves, 3, LEAF_SIZE)`` coordinates and its point indices.
 
@@ -154,7 +185,7 @@ def _pack(points: np.ndarray, order: np.ndarray, ranges: np.ndarray) -> tuple[np
     return packed, slots
 
 
-@njit(cache=True)
+@_compiled()
 def _boxes(packed: np.ndarray, slots: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Lower and upper corners of every leaf's box, as ``(3, leaves)`` arrays."""
     leaves = packed.shape[0]
@@ -170,7 +201,7 @@ def _boxes(packed: np.ndarray, slots: np.ndarray) -> tuple[np.ndarray, np.ndarra
     return low, high
 
 
-@njit(cache=True)
+@_compiled()
 def _cones(packed: np.ndarray, slots: np.ndarray) -> np.ndarray:
     """Every leaf as seen from the origin: the cone of its directions and its range of radii.
 
@@ -212,14 +243,14 @@ def _cones(packed: np.ndarray, slots: np.ndarray) -> np.ndarray:
     return cones
 
 
-@njit(cache=True, fastmath=_FASTMATH, inline="always")
+@_compiled(fastmath=_FASTMATH, inline="always")
 def _squared_apart(t: float, r: float, cos_b: float) -> float:
     """``t^2 + r^2 - 2 t r cos_b``, as two non-negative terms (no cancellation)."""
     radial = r - t * cos_b
     return radial * radial + t * t * max(0.0, 1.0 - cos_b * cos_b)
 
 
-@njit(cache=True, fastmath=_FASTMATH, inline="always")
+@_compiled(fastmath=_FASTMATH, inline="always")
 def _radial_bound(cos_b: float, t_low: float, t_high: float, r_low: float, r_high: float) -> float:
     """Smallest squared distance between points at radii ``t`` and ``r`` whose directions are ``b`` apart.
 
@@ -241,7 +272,7 @@ def _radial_bound(cos_b: float, t_low: float, t_high: float, r_low: float, r_hig
     return lower * (1.0 - _CONE_SLACK) - _CONE_SLACK * (t_high * t_high + r_high * r_high)
 
 
-@njit(cache=True, fastmath=_FASTMATH, inline="always")
+@_compiled(fastmath=_FASTMATH, inline="always")
 def _cones_bound(query: np.ndarray, target: np.ndarray) -> float:
     """Lower bound on the squared distance between the points of two leaves' cones."""
     # The directions are at least b = angle(axes) - a_query - a_target apart.
@@ -254,13 +285,13 @@ def _cones_bound(query: np.ndarray, target: np.ndarray) -> float:
     return _radial_bound(cos_b, query[5], query[6], target[5], target[6])
 
 
-@njit(cache=True, fastmath=_FASTMATH, inline="always")
+@_compiled(fastmath=_FASTMATH, inline="always")
 def _gap(low: float, high: float, value: float) -> float:
     """How far ``value`` lies outside ``[low, high]`` (0 inside)."""
     return max(low - value, value - high, 0.0)
 
 
-@njit(cache=True, fastmath=_FASTMATH, inline="always")
+@_compiled(fastmath=_FASTMATH, inline="always")
 def _leaf_min(leaf: np.ndarray, x: float, y: float, z: float, scratch: np.ndarray) -> float:
     """Smallest squared distance from ``(x, y, z)`` to a packed leaf."""
     xs, ys, zs = leaf[0], leaf[1], leaf[2]
@@ -275,7 +306,7 @@ def _leaf_min(leaf: np.ndarray, x: float, y: float, z: float, scratch: np.ndarra
     return best
 
 
-@njit(cache=True, fastmath=_FASTMATH, inline="always")
+@_compiled(fastmath=_FASTMATH, inline="always")
 def _slot_at(leaf: np.ndarray, x: float, y: float, z: float, squared: float) -> int:
     """First slot of a leaf at exactly ``squared`` from ``(x, y, z)``."""
     for k in range(LEAF_SIZE):
@@ -285,7 +316,7 @@ def _slot_at(leaf: np.ndarray, x: float, y: float, z: float, squared: float) -> 
     return 0  # unreachable: ``squared`` was computed from one of these slots
 
 
-@njit(cache=True, fastmath=_FASTMATH)
+@_compiled(fastmath=_FASTMATH)
 def _nearest(
     queries: np.ndarray,
     query_slots: np.ndarray,

@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -10,6 +15,9 @@ from hypothesis.extra.numpy import arrays
 
 from renderer.metrics.geometry import yaw_rotation
 from renderer.metrics.nearest import LEAF_SIZE, PointIndex
+from tests.conftest import missing_service
+
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def brute_force(targets: np.ndarray, queries: np.ndarray) -> np.ndarray:
@@ -183,3 +191,21 @@ def test_it_stores_every_point_once_inside_its_leafs_box(size: int) -> None:
         np.testing.assert_array_equal(coordinates, points[leaf_slots[used]].T)
         assert (index._low[:, leaf] == coordinates.min(axis=1)).all()
         assert (index._high[:, leaf] == coordinates.max(axis=1)).all()
+
+
+def test_it_works_where_numba_can_write_no_cache() -> None:
+    # A read-only installation: Numba refuses cache=True when it has nowhere
+    # to write, which must not stop the metrics from importing.
+    if shutil.which("bwrap") is None:
+        missing_service("needs bubblewrap (apt-get install bubblewrap)")
+    script = (
+        "import numpy as np; from renderer.metrics.nearest import PointIndex; "
+        "i = PointIndex(np.eye(3)); print(i.nearest(i)[0].sum())"
+    )
+    command = ["bwrap", "--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc", "--chdir", str(ROOT)]
+    result = subprocess.run(
+        [*command, sys.executable, "-c", script], capture_output=True, text=True, timeout=300, check=False
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "0.0"
+    assert "no writable cache directory" in result.stderr
