@@ -168,7 +168,8 @@ def load_surface(path: str | Path) -> trimesh.Trimesh:
     Raises
     ------
     MeshLoadError
-        If the file is missing or is not a readable 3D file.
+        If the file is missing, is not a readable 3D file or has a vertex
+        that is not finite.
     NoSurfaceError
         If it holds no triangle with a non-zero area.
     """
@@ -187,6 +188,8 @@ def load_surface(path: str | Path) -> trimesh.Trimesh:
     if not parts:
         raise NoSurfaceError(path, "no triangles (edge-only or point-only geometry)")
     mesh = parts[0] if len(parts) == 1 else _concatenate(parts)
+    if not np.isfinite(mesh.vertices).all():
+        raise MeshLoadError(path, "vertex coordinates include NaN or infinity")
     if not float(mesh.area) > 0.0:
         raise NoSurfaceError(path, "triangles have zero total area")
     return mesh

@@ -257,6 +257,16 @@ def test_it_reports_a_missing_reference_even_for_an_edge_only_asset(tmp_path: Pa
         compare_mesh_files(edges, tmp_path / "nowhere.glb")
 
 
+@pytest.mark.parametrize("value", [np.inf, np.nan])
+def test_it_names_a_mesh_with_a_vertex_that_is_not_finite(tmp_path: Path, value: float) -> None:
+    # A script can set any coordinate; the metrics must say so, not sample it.
+    mesh = trimesh.creation.box()
+    mesh.vertices[0, 1] = value
+    path = write_glb(tmp_path / "broken-vertex.glb", mesh)
+    with pytest.raises(MeshLoadError, match="broken-vertex.glb: vertex coordinates include NaN or infinity"):
+        compare_mesh_files(path, write_glb(tmp_path / "reference.glb", chair()))
+
+
 def test_it_names_a_file_that_is_not_a_mesh(tmp_path: Path) -> None:
     path = tmp_path / "broken.glb"
     path.write_bytes(b"this is not a GLB file")
