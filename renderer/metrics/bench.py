@@ -107,9 +107,7 @@ def _chair(seat: float = 1.0, back_height: float = 1.0, leg_radius: float = 0.05
         for x in (-0.45, 0.45)
         for z in (-0.45, 0.45)
     ]
-    chair = trimesh.util.concatenate([seat_box, back, *legs])
-    assert isinstance(chair, trimesh.Trimesh)
-    return chair
+    return _joined(seat_box, back, *legs)
 
 
 def _turned(mesh: trimesh.Trimesh, degrees: float) -> trimesh.Trimesh:
