@@ -37,14 +37,29 @@ class Status(models.TextChoices):
 FINISHED_STATUSES = [s for s in Status.values if s not in (Status.PENDING, Status.RUNNING)]
 
 
+class Family(models.TextChoices):
+    """The benchmark's three families of categories (docs/import-format.md, "Families")."""
+
+    ORGANIC = "organic", "Organic"
+    MANUFACTURED = "manufactured", "Manufactured"
+    ARCHITECTURAL = "architectural", "Architectural"
+
+
 class Prompt(models.Model):
     public_id = models.CharField(max_length=32, unique=True, default=new_public_id, editable=False)
     slug = models.SlugField(max_length=200, unique=True)
     task = models.CharField(max_length=16, choices=Task.choices, default=Task.TEXT)
     category = models.CharField(max_length=100, blank=True, db_index=True)
+    family = models.CharField(max_length=16, choices=Family.choices, blank=True, db_index=True)
+    instance = models.CharField(
+        max_length=200, blank=True, help_text="The release's instance folder (<Category>_seed<N>), if any."
+    )
     text = models.TextField(help_text="Short caption shown to annotators.")
     instruction = models.TextField(blank=True, help_text="Long structured instruction given to the generators.")
-    reference_image = models.FileField(upload_to="prompts/", blank=True)
+    reference_image = models.FileField(upload_to="prompts/", blank=True, help_text="The first reference view.")
+    reference_images = models.JSONField(
+        default=list, blank=True, help_text="Storage names of every reference view, in the release's canonical order."
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -55,7 +70,7 @@ class Prompt(models.Model):
 
 
 class Generator(models.Model):
-    """An AI model (or one setting of it) whose outputs are ranked."""
+    """An AI model whose outputs are ranked; the settings it ran under are its `Setting`s."""
 
     name = models.CharField(max_length=200, unique=True)
     provider = models.CharField(max_length=200, blank=True)
@@ -74,13 +89,43 @@ class Generator(models.Model):
         return self.name
 
 
+class Setting(models.Model):
+    """One run of a model: the task and the settings it answered under (a run folder of a release).
+
+    A model's board pools all its settings; each setting is also a player of its own on variant boards.
+    """
+
+    generator = models.ForeignKey(Generator, on_delete=models.CASCADE, related_name="settings")
+    name = models.CharField(max_length=200, unique=True, help_text="The run folder, e.g. model_image_to_3d_4.")
+    task = models.CharField(max_length=16, choices=Task.choices, default=Task.TEXT)
+    values = models.JSONField(
+        default=dict,
+        blank=True,
+        help_text="Every setting the run states: provider, temperature, thinking, prompt_type, max_images, seed...",
+    )
+    label = models.CharField(max_length=200, blank=True, help_text="Readable summary: image-to-3D, 4 views...")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["generator__name", "name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
 class Asset(models.Model):
     """One generator's output for one prompt, or the prompt's reference."""
 
     public_id = models.CharField(max_length=32, unique=True, default=new_public_id, editable=False)
     prompt = models.ForeignKey(Prompt, on_delete=models.CASCADE, related_name="assets")
     generator = models.ForeignKey(Generator, on_delete=models.CASCADE, related_name="assets", null=True, blank=True)
+    setting = models.ForeignKey(Setting, on_delete=models.CASCADE, related_name="assets", null=True, blank=True)
     is_reference = models.BooleanField(default=False)
+    run_log = models.JSONField(
+        default=dict,
+        blank=True,
+        help_text="What the generating run recorded: tokens, cost, latency, attempts, its own status and error.",
+    )
     source_code = models.TextField(blank=True)
     source_mesh = models.FileField(upload_to="sources/", blank=True)
     source_sha256 = models.CharField(max_length=64, blank=True)
@@ -104,7 +149,12 @@ class Asset(models.Model):
         ordering = ["prompt", "generator__name"]
         constraints = [
             models.UniqueConstraint(
-                fields=["prompt", "generator"], condition=Q(is_reference=False), name="one_output_per_generator"
+                fields=["prompt", "generator"],
+                condition=Q(is_reference=False, setting__isnull=True),
+                name="one_output_per_generator",
+            ),
+            models.UniqueConstraint(
+                fields=["prompt", "setting"], condition=Q(setting__isnull=False), name="one_output_per_setting"
             ),
             models.UniqueConstraint(fields=["prompt"], condition=Q(is_reference=True), name="one_reference_per_prompt"),
             models.CheckConstraint(
@@ -125,6 +175,25 @@ class Asset(models.Model):
     @property
     def is_mesh_upload(self) -> bool:
         return bool(self.source_mesh) and not self.source_code
+
+
+class GenerationAttempt(models.Model):
+    """One attempt of a multi-turn run (0 is the single shot): its script and how the run's Blender judged it."""
+
+    asset = models.ForeignKey(Asset, on_delete=models.CASCADE, related_name="generation_attempts")
+    number = models.PositiveIntegerField()
+    code = models.TextField(blank=True)
+    status = models.CharField(max_length=32, blank=True, help_text="The runner's status: OK, ERR_EXEC, ...")
+    error = models.TextField(blank=True)
+    n_meshes = models.IntegerField(null=True, blank=True)
+    thinking = models.TextField(blank=True, help_text="The model's reasoning text, when the provider returned it.")
+
+    class Meta:
+        ordering = ["asset", "number"]
+        constraints = [models.UniqueConstraint(fields=["asset", "number"], name="one_attempt_per_number")]
+
+    def __str__(self) -> str:
+        return f"{self.asset} attempt {self.number}"
 
 
 class Annotator(models.Model):
