@@ -258,6 +258,8 @@ ARENA_EXPORT_SALT = envstr("ARENA_EXPORT_SALT", SECRET_KEY[:16])
 LEADERBOARD_BOOTSTRAP = envint("LEADERBOARD_BOOTSTRAP", 1000)
 LEADERBOARD_SEED = envint("LEADERBOARD_SEED", 0)
 LEADERBOARD_MIN_VOTES = envint("LEADERBOARD_MIN_VOTES", 20)
+# A category gets a board of its own (per task too) from this many counted votes on it (docs/rating.md).
+LEADERBOARD_CATEGORY_MIN_VOTES = envint("LEADERBOARD_CATEGORY_MIN_VOTES", 100)
 LEADERBOARD_DEBOUNCE_SECONDS = envfloat("LEADERBOARD_DEBOUNCE_SECONDS", 2.0)
 
 # Automatic metrics: learned-embedding backends load weights from here (one folder

@@ -8,7 +8,7 @@ from arena.models import new_public_id
 
 
 class Snapshot(models.Model):
-    """One board (a task, or all tasks; a category, or all) at one moment.
+    """One board (a task, or all tasks; a family or a category, or all) at one moment.
 
     `votes_hash` fingerprints the exact vote set, so a paper can cite a version
     and anyone can check that an export reproduces it.
@@ -16,6 +16,7 @@ class Snapshot(models.Model):
 
     public_id = models.CharField(max_length=32, unique=True, default=new_public_id, editable=False)
     task = models.CharField(max_length=16, blank=True, help_text="Empty: all tasks.")
+    family = models.CharField(max_length=16, blank=True, help_text="Empty: all families (or the category's).")
     category = models.CharField(max_length=100, blank=True, help_text="Empty: all categories.")
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     n_votes = models.PositiveIntegerField()
@@ -29,8 +30,8 @@ class Snapshot(models.Model):
 
     class Meta:
         ordering = ["-created_at"]
-        indexes = [models.Index(fields=["task", "category", "-created_at"])]
+        indexes = [models.Index(fields=["task", "family", "category", "-created_at"])]
 
     def __str__(self) -> str:
-        scope = f"{self.task or 'overall'}/{self.category or 'all'}"
+        scope = f"{self.task or 'overall'}/{self.category or self.family or 'all'}"
         return f"{scope} @ {self.created_at:%Y-%m-%d %H:%M} ({self.n_votes} votes)"

@@ -12,7 +12,8 @@ from arena.broadcast import group_send
 from leaderboard import selectors
 from leaderboard.debounce import debounced
 from leaderboard.models import Snapshot
-from leaderboard.rating import fit_leaderboard
+from leaderboard.rating import Battles, fit_leaderboard
+from leaderboard.selectors import Scope
 
 log = logging.getLogger(__name__)
 
@@ -20,22 +21,28 @@ GROUP = "leaderboard"
 PENDING_KEY = "leaderboard:refresh-pending"
 
 
-def snapshot_compute(*, task: str = "", category: str = "") -> Snapshot | None:
+def snapshot_compute(*, task: str = "", family: str = "", category: str = "") -> Snapshot | None:
     """Fit one board and store it; None when it has no votes yet."""
-    battles, votes_hash = selectors.board_battles(task=task, category=category)
+    battles, votes_hash = selectors.board_battles(task=task, family=family, category=category)
     if len(battles) == 0:
         return None
-    latest = selectors.latest_snapshot(task=task, category=category)
+    latest = selectors.latest_snapshot(task=task, family=family, category=category)
     if latest is not None and latest.votes_hash == votes_hash:
         return latest  # nothing changed: the cited version stays the current one
+    executable = selectors.executability(task=task, family=family, category=category)
+    return _snapshot_store((task, family, category), battles, votes_hash, executable)
+
+
+def _snapshot_store(scope: Scope, battles: Battles, votes_hash: str, executable: dict[str, float]) -> Snapshot:
+    task, family, category = scope
     started = time.perf_counter()
     board = fit_leaderboard(battles, bootstrap=settings.LEADERBOARD_BOOTSTRAP, seed=settings.LEADERBOARD_SEED)
-    executable = selectors.executability(task=task, category=category)
     for row in board.rows:
         row["executability"] = executable.get(row["model"])
         row["provisional"] = row["battles"] < settings.LEADERBOARD_MIN_VOTES
     return Snapshot.objects.create(
         task=task,
+        family=family,
         category=category,
         n_votes=len(battles),
         votes_hash=votes_hash,
@@ -53,14 +60,19 @@ def _nan_to_none(matrix: list[list[float]]) -> list[list[float | None]]:
 
 
 def snapshots_refresh() -> list[Snapshot]:
-    """Recompute every board and push the news to open leaderboard pages."""
+    """Refit the boards whose votes changed and push the news to open leaderboard pages.
+
+    One query reads every counted vote; a board whose votes hash equals its latest
+    snapshot's is not refitted. Returns the snapshots stored.
+    """
     cache.delete(PENDING_KEY)  # votes from now on schedule the next refresh
-    fresh = []
-    for task, category in selectors.board_scopes():
-        snapshot = snapshot_compute(task=task, category=category)
-        if snapshot is not None:
-            fresh.append(snapshot)
-    group_send(GROUP, {"type": "leaderboard.updated", "snapshots": [s.public_id for s in fresh]})
+    boards = selectors.all_board_battles()
+    stored = selectors.latest_hashes()
+    changed = sorted(scope for scope, (_, votes_hash) in boards.items() if stored.get(scope) != votes_hash)
+    executable = selectors.executability_by_scope(changed) if changed else {}
+    fresh = [_snapshot_store(scope, *boards[scope], executable.get(scope, {})) for scope in changed]
+    if fresh:
+        group_send(GROUP, {"type": "leaderboard.updated", "snapshots": [s.public_id for s in fresh]})
     return fresh
 
 

@@ -7,10 +7,10 @@ from django.http import Http404, HttpRequest, HttpResponse, JsonResponse, Stream
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
-from arena.models import Task
-from arena.selectors import categories
+from arena.models import Family, Task
 from leaderboard import exports, selectors
 from leaderboard.models import Snapshot
+from leaderboard.selectors import Scope, model_executability
 
 
 def _lookup_text(value: str) -> str:
@@ -20,22 +20,35 @@ def _lookup_text(value: str) -> str:
     return value
 
 
-def _scope(request: HttpRequest) -> tuple[str, str]:
+def _scope(request: HttpRequest) -> Scope:
+    """(task, family, category) of the query; a category's board is the category's alone (family ignored)."""
     task = request.GET.get("task", "")
     if task and task not in Task.values:
         raise Http404(f"Unknown task {task!r}")
-    return task, _lookup_text(request.GET.get("category", ""))
+    family = request.GET.get("family", "")
+    if family and family not in Family.values:
+        raise Http404(f"Unknown family {family!r}")
+    category = _lookup_text(request.GET.get("category", ""))
+    return task, "" if category else family, category
 
 
-def snapshot_payload(snapshot: Snapshot | None, task: str, category: str) -> dict[str, Any]:
+def _board_snapshot(task: str, family: str, category: str) -> Snapshot | None:
+    """The board's latest snapshot; a category below the threshold has no board."""
+    if category and selectors.category_votes(task=task).get(category, 0) < settings.LEADERBOARD_CATEGORY_MIN_VOTES:
+        return None
+    return selectors.latest_snapshot(task=task, family=family, category=category)
+
+
+def snapshot_payload(snapshot: Snapshot | None, task: str, category: str, family: str = "") -> dict[str, Any]:
     if snapshot is None:
-        return {"snapshot": None, "task": task, "category": category, "rows": [], "n_votes": 0,
+        return {"snapshot": None, "task": task, "family": family, "category": category, "rows": [], "n_votes": 0,
                 "min_votes": settings.LEADERBOARD_MIN_VOTES}  # fmt: skip
     return {
         "min_votes": settings.LEADERBOARD_MIN_VOTES,
         "snapshot": snapshot.public_id,
         "created_at": snapshot.created_at.isoformat(),
         "task": snapshot.task,
+        "family": snapshot.family,
         "category": snapshot.category,
         "n_votes": snapshot.n_votes,
         "votes_hash": snapshot.votes_hash,
@@ -49,15 +62,22 @@ def snapshot_payload(snapshot: Snapshot | None, task: str, category: str) -> dic
 
 @require_GET
 def board_page(request: HttpRequest) -> HttpResponse:
-    task, category = _scope(request)
-    snapshot = selectors.latest_snapshot(task=task, category=category)
+    task, family, category = _scope(request)
+    snapshot = _board_snapshot(task, family, category)
+    category_votes = selectors.category_votes(task=task).get(category, 0) if category else 0
     context = {
-        "board": snapshot_payload(snapshot, task, category),
+        "board": snapshot_payload(snapshot, task, category, family),
         "snapshot": snapshot,
         "task": task,
+        "family": family,
         "category": category,
         "tasks": Task.choices,
-        "categories": categories(),
+        "families": Family.choices,
+        "category_boards": selectors.category_boards(task=task),
+        "category_min_votes": settings.LEADERBOARD_CATEGORY_MIN_VOTES,
+        "category_votes": category_votes,
+        "category_missing": max(settings.LEADERBOARD_CATEGORY_MIN_VOTES - category_votes, 0),
+        "executability": model_executability(task=task, family=family, category=category),
         "formats": exports.FORMATS,
     }
     return render(request, "leaderboard/board.html", context)
@@ -65,20 +85,20 @@ def board_page(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 def api_board(request: HttpRequest) -> JsonResponse:
-    task, category = _scope(request)
-    return JsonResponse(snapshot_payload(selectors.latest_snapshot(task=task, category=category), task, category))
+    task, family, category = _scope(request)
+    return JsonResponse(snapshot_payload(_board_snapshot(task, family, category), task, category, family))
 
 
 @require_GET
 def api_history(request: HttpRequest) -> JsonResponse:
-    task, category = _scope(request)
-    history = selectors.snapshot_history(task=task, category=category)
+    task, family, category = _scope(request)
+    history = selectors.snapshot_history(task=task, family=family, category=category)
     points = [
         {"snapshot": s.public_id, "created_at": s.created_at.isoformat(), "n_votes": s.n_votes,
          "ratings": {row["model"]: row["rating"] for row in s.rows}}
         for s in history
     ]  # fmt: skip
-    return JsonResponse({"task": task, "category": category, "history": points})
+    return JsonResponse({"task": task, "family": family, "category": category, "history": points})
 
 
 @require_GET
@@ -86,7 +106,7 @@ def api_snapshot(request: HttpRequest, public_id: str) -> JsonResponse:
     snapshot = Snapshot.objects.filter(public_id=_lookup_text(public_id)).first()
     if snapshot is None:
         raise Http404("No such snapshot")
-    return JsonResponse(snapshot_payload(snapshot, snapshot.task, snapshot.category))
+    return JsonResponse(snapshot_payload(snapshot, snapshot.task, snapshot.category, snapshot.family))
 
 
 @require_GET
@@ -94,9 +114,9 @@ def export(request: HttpRequest) -> StreamingHttpResponse:
     fmt = request.GET.get("format", "fastchat")
     if fmt not in exports.FORMATS:
         raise Http404(f"Unknown format {fmt!r}")
-    task, category = _scope(request)
+    task, family, category = _scope(request)
     include_flagged = request.GET.get("include_flagged") in ("1", "true")
-    rows = selectors.export_rows(include_flagged=include_flagged, task=task, category=category)
+    rows = selectors.export_rows(include_flagged=include_flagged, task=task, family=family, category=category)
     response = StreamingHttpResponse(exports.chunks(rows, fmt), content_type=exports.CONTENT_TYPES[fmt])
     response["Content-Disposition"] = f'attachment; filename="arena-battles.{exports.EXTENSIONS[fmt]}"'
     return response

@@ -10,6 +10,7 @@ from django.views.decorators.http import require_http_methods
 
 from arena.models import Asset, Task
 from arena.selectors import asset_by_public_id, categories, gallery_rows, render_counts
+from leaderboard.selectors import model_executability
 from renderer import uploads
 from renderer.forms import AssetUploadForm
 
@@ -29,6 +30,7 @@ def gallery(request: HttpRequest) -> HttpResponse:
         "generators": generators,
         "rows": rows,
         "counts": render_counts(),
+        "executability": model_executability(task=task, category=category),
         "tasks": Task.choices,
         "categories": categories(),
         "task": task,

@@ -23,6 +23,7 @@ const STATUS_MS = 60_000;
 
 const scope = new URLSearchParams();
 if (root.dataset.task) scope.set("task", root.dataset.task);
+if (root.dataset.family) scope.set("family", root.dataset.family);
 if (root.dataset.category) scope.set("category", root.dataset.category);
 
 // Read by the browser tests.
@@ -205,7 +206,7 @@ function chartConfig(name) {
 }
 
 function fileName(name) {
-  const parts = ["leaderboard", root.dataset.task || "overall", root.dataset.category, name, state.board.snapshot];
+  const parts = ["leaderboard", root.dataset.task || "overall", root.dataset.category || root.dataset.family, name, state.board.snapshot];
   return parts.filter(Boolean).join("-").replace(/[^\w.-]+/g, "_");
 }
 

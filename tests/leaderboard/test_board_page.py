@@ -171,8 +171,8 @@ def test_it_offers_the_task_tabs_and_the_category_filter(client, board):
     assert '<a class="tab" href="/leaderboard/?category=furniture">Overall</a>' in html
     assert 'href="/leaderboard/?task=text-to-3d&amp;category=furniture" aria-current="page">Text to 3D</a>' in html
     assert 'href="/leaderboard/?task=image-to-3d&amp;category=furniture">Image to 3D</a>' in html
-    assert '<option value="furniture" selected>furniture</option>' in html
-    assert '<option value="vehicles">vehicles</option>' in html
+    assert '<option value="furniture" selected>furniture (69 votes)</option>' in html
+    assert '<option value="vehicles">vehicles (3 votes)</option>' in html
     assert '<input type="hidden" name="task" value="text-to-3d">' in html
 
 
