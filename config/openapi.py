@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from arena.models import Task, Winner
+from arena.models import Family, Task, Winner
 from leaderboard.exports import CONTENT_TYPES, FORMATS
 from leaderboard.rating import WINNERS
 
@@ -58,10 +58,17 @@ def scope_parameters() -> list[Schema]:
             "schema": {"type": "string", "enum": ["", *Task.values]},
         },
         {
+            "name": "family",
+            "in": "query",
+            "description": "Empty for all families, else a family of categories; ignored with a category. "
+            "Any other value is a 404.",
+            "schema": {"type": "string", "enum": ["", *Family.values]},
+        },
+        {
             "name": "category",
             "in": "query",
-            "description": "Empty for all categories, else a prompt category: an unknown one is an empty board, "
-            "one with a NUL character a 404.",
+            "description": "Empty for all categories, else a prompt category: an unknown one, or one with fewer "
+            "votes than LEADERBOARD_CATEGORY_MIN_VOTES, is an empty board; one with a NUL character a 404.",
             "schema": {"type": "string"},
         },
     ]
@@ -158,6 +165,7 @@ def board_schema() -> Schema:
             "snapshot": nullable({"type": "string", "description": "Null when the board has no votes yet."}),
             "created_at": {"type": "string", "format": "date-time"},
             "task": {"type": "string"},
+            "family": {"type": "string", "description": "Empty for all families (and on a category's board)."},
             "category": {"type": "string"},
             "n_votes": {"type": "integer", "minimum": 0},
             "votes_hash": {"type": "string", "description": "SHA-256 over the exact vote set."},
@@ -183,7 +191,12 @@ def history_schema() -> Schema:
         }
     )
     return obj(
-        {"task": {"type": "string"}, "category": {"type": "string"}, "history": {"type": "array", "items": point}}
+        {
+            "task": {"type": "string"},
+            "family": {"type": "string"},
+            "category": {"type": "string"},
+            "history": {"type": "array", "items": point},
+        }
     )
 
 
@@ -289,7 +302,7 @@ def vote_operation() -> Schema:
 
 
 def board_operations() -> dict[str, Schema]:
-    unknown = "Unknown task, or a category with a NUL character."
+    unknown = "Unknown task or family, or a category with a NUL character."
     return {
         "/leaderboard/api/board/": get_operation(
             "boardLatest",
@@ -353,7 +366,7 @@ def export_operation() -> Schema:
             *scope_parameters(),
             {"name": "include_flagged", "in": "query", "schema": flagged},
         ],
-        not_found="Unknown format or task, or a category with a NUL character.",
+        not_found="Unknown format, task or family, or a category with a NUL character.",
     )
 
 

@@ -1,5 +1,8 @@
 """Benchmark of the leaderboard fit: ``python -m leaderboard.bench``.
 
+With ``--refresh``, the refresh after a vote on a release-sized arena instead
+(:mod:`leaderboard.refresh_bench`).
+
 Generates battles from a known Bradley–Terry truth (seeded), times
 :func:`leaderboard.rating.fit_leaderboard` (point estimate plus bootstrap),
 and times a naive reference in the same run: each bootstrap round resamples
@@ -89,7 +92,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--tie-rate", type=float, default=0.1)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--workers", type=int, default=None, help="bootstrap threads")
+    parser.add_argument(
+        "--refresh", action="store_true", help="time the refresh after a vote on a release-sized arena instead"
+    )
+    parser.add_argument("--database-url", default="", help="with --refresh: a database to empty and use")
     args = parser.parse_args(argv)
+    if args.refresh:
+        from leaderboard import refresh_bench
+
+        return refresh_bench.main(args.database_url, args.seed)
 
     t0 = time.perf_counter()
     battles, truth = simulate_battles(args.models, args.battles, tie_rate=args.tie_rate, seed=args.seed)
