@@ -13,7 +13,7 @@ TEST_REDIS_URL ?= redis://127.0.0.1:6379/15
 export TEST_DATABASE_URL TEST_REDIS_URL
 
 .PHONY: help install install-metrics system-deps run serve demo test test-fast lint format migrations-check ci \
-        bench bench-render bench-rating bench-sampling bench-arena bench-metrics clean
+        bench bench-render bench-rating bench-refresh bench-sampling bench-arena bench-metrics clean
 
 help:
 	@echo "make run     set up, import and render the demo, serve on http://$(HOST):$(PORT)"
@@ -100,11 +100,12 @@ bench: install
 	@mkdir -p $(BENCH_OUT)
 	set -o pipefail; $(MAKE) --no-print-directory bench-render | tee $(BENCH_OUT)/render.md
 	set -o pipefail; $(MAKE) --no-print-directory bench-rating | tee $(BENCH_OUT)/rating.md
+	set -o pipefail; $(MAKE) --no-print-directory bench-refresh | tee $(BENCH_OUT)/refresh.md
 	set -o pipefail; $(MAKE) --no-print-directory bench-sampling | tee $(BENCH_OUT)/sampling.md
 	set -o pipefail; $(MAKE) --no-print-directory bench-metrics | tee $(BENCH_OUT)/metrics.md
 	set -o pipefail; $(MAKE) --no-print-directory bench-arena | tee $(BENCH_OUT)/arena.md
 	$(PY) -m config.benchdoc machine
-	@for name in render rating sampling metrics arena; do \
+	@for name in render rating refresh sampling metrics arena; do \
 	  $(PY) -m config.benchdoc section $$name $(BENCH_OUT)/$$name.md || exit 1; \
 	done
 	@echo "docs/benchmarks.md updated"
@@ -114,6 +115,9 @@ bench-render: install
 
 bench-rating: install
 	@$(PY) -m leaderboard.bench
+
+bench-refresh: install
+	@$(PY) -m leaderboard.bench --refresh
 
 bench-sampling: install
 	@$(MANAGE) arena_simulate --votes 3000 --runs 12 --strategy all
