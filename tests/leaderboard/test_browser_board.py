@@ -207,3 +207,27 @@ def test_it_shows_the_table_without_javascript(browser, live_server):
     assert page.is_visible("#category-apply") and page.is_hidden("#chart-grid")
     assert "The interactive charts need JavaScript" in page.inner_text("section.charts")
     context.close()
+
+
+def test_it_opens_a_family_board_from_its_tab_and_refreshes_that_board(page, live_server):
+    from arena.models import Prompt
+
+    votes_add(simulated_results(60, seed=11, models=STRENGTHS), category="ArmChair")
+    votes_add(simulated_results(40, seed=12, models=STRENGTHS), category="BrainCoral")
+    Prompt.objects.filter(category="ArmChair").update(family="manufactured")
+    Prompt.objects.filter(category="BrainCoral").update(family="organic")
+    organic = snapshot_compute(task=Task.TEXT, family="organic")
+    open_board(page, live_server, "?task=text-to-3d")
+    with page.expect_navigation():
+        page.click("#family-tabs .tab[data-family='organic']")
+    assert page.url.endswith("/leaderboard/?task=text-to-3d&family=organic")
+    assert page.text_content("#stat-votes") == str(organic.n_votes) and table_models(page) == organic.models_order
+
+    votes_add(simulated_results(20, seed=13, models=STRENGTHS), category="BrainCoral")
+    votes_add(simulated_results(30, seed=14, models=STRENGTHS), category="ArmChair")
+    snapshot_compute(task=Task.TEXT)
+    fresh = snapshot_compute(task=Task.TEXT, family="organic")
+    assert page.evaluate("window.leaderboardRefresh()") is True  # the organic board, not the task's
+    assert page.text_content("#caption-votes") == str(fresh.n_votes) != str(organic.n_votes)
+    assert page.text_content("#methods-snapshot") == fresh.public_id
+    assert page.errors == []
