@@ -359,7 +359,7 @@ def scope_compute(data: ScopeData, *, rounds: int, seed: int) -> dict[str, Any]:
 
 def report_scopes() -> list[tuple[str, str]]:
     """Every board with a snapshot, as (task, category): overall, tasks, categories, then both."""
-    boards = set(Snapshot.objects.values_list("task", "category").distinct())
+    boards = set(Snapshot.objects.filter(family="").values_list("task", "category").distinct())
     order = {task: k for k, task in enumerate(["", *Task.values])}
     return sorted(boards, key=lambda b: (b[1] != "", b[0] != "" and b[1] != "", order.get(b[0], len(order)), b))
 
