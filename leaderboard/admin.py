@@ -7,6 +7,6 @@ from leaderboard.models import Snapshot
 
 @admin.register(Snapshot)
 class SnapshotAdmin(admin.ModelAdmin):
-    list_display = ["public_id", "task", "category", "n_votes", "votes_hash", "created_at"]
-    list_filter = ["task", "category"]
+    list_display = ["public_id", "task", "family", "category", "n_votes", "votes_hash", "created_at"]
+    list_filter = ["task", "family", "category"]
     readonly_fields = ["public_id", "votes_hash", "rows", "win_matrix", "count_matrix", "options"]
