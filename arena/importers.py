@@ -604,8 +604,10 @@ def read_benchmark_run(root: Path, run_dir: Path) -> Iterator[Record]:
             problem = setting_disagreement(own, stated)
             if problem:
                 record = RecordError(record.where, f"log.json {problem}")
-            elif setting_task == "image-to-3d":
-                record.prompt = image_slug(folder.name)
+            else:
+                record.generator = setting_model
+                if setting_task == "image-to-3d":
+                    record.prompt = image_slug(folder.name)
         yield record
 
 

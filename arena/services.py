@@ -460,7 +460,7 @@ def vote_record(
         # generators come along for the reveal.
         battle = (
             Battle.objects.select_for_update(of=("self",))
-            .select_related("asset_a__generator", "asset_b__generator")
+            .select_related("asset_a__generator", "asset_b__generator", "asset_a__setting", "asset_b__setting")
             .filter(public_id=battle_id)
             .first()
         )

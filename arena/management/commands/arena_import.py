@@ -41,7 +41,8 @@ class Command(BaseCommand):
             self.stdout.write(self.style.WARNING(f"warning: {warning}"))
         if report.unmapped:
             names = ", ".join(sorted(report.unmapped))
-            self.stdout.write(self.style.WARNING(f"warning: no family for {len(report.unmapped)} category(ies): {names}"))
+            message = f"warning: no family for {len(report.unmapped)} category(ies): {names}"
+            self.stdout.write(self.style.WARNING(message))
         for error in report.errors:
             self.stderr.write(self.style.ERROR(f"error: {error}"))
         self.stdout.write(
