@@ -533,15 +533,18 @@ def read_benchmark_prompts(root: Path, folder: Path, families: dict[str, str]) -
     if not text:
         return [RecordError(where, "prompt_description.txt is empty")]
     category = match["category"]
-    common = {"category": category, "text": text, "instruction": instruction, "reference_code": code}
-    common |= {"family": families.get(category, ""), "instance": folder.name}
-    records: list[Record] = [PromptRecord(where, slug=benchmark_slug(folder.name), task="text-to-3d", **common)]
+
+    def prompt(where: str, slug: str, task: str) -> PromptRecord:
+        return PromptRecord(
+            where, slug=slug, task=task, category=category, text=text, instruction=instruction,
+            reference_code=code, family=families.get(category, ""), instance=folder.name,
+        )  # fmt: skip
+
+    records: list[Record] = [prompt(where, benchmark_slug(folder.name), "text-to-3d")]
     if images:
-        records.append(
-            PromptRecord(
-                f"{where}/images", slug=image_slug(folder.name), task="image-to-3d", reference_images=images, **common
-            )
-        )
+        image_prompt = prompt(f"{where}/images", image_slug(folder.name), "image-to-3d")
+        image_prompt.reference_images = images
+        records.append(image_prompt)
     return records
 
 
@@ -564,7 +567,7 @@ def read_benchmark_run(root: Path, run_dir: Path) -> Iterator[Record]:
     for folder in sorted(p for p in run_dir.iterdir() if p.is_dir()):
         parsed.append((folder, read_benchmark_output(root, run_dir.name, folder)))
     logs = [r.release.run_log.get("_settings", {}) for _, r in parsed if isinstance(r, OutputRecord) and r.release]
-    stated = next((values for values in logs if values), {})
+    stated: dict[str, Any] = next((values for values in logs if values), {})
     setting_model = stated.get("model") or model
     setting_task = RUNNER_TASKS.get(stated.get("task") or "", task)
     if setting_task == "image-to-3d":
