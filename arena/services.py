@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import hashlib
+import itertools
 import random
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
@@ -192,24 +193,28 @@ def asset_upsert(
     setting: Setting | None = None,
     run_log: dict[str, Any] | None = None,
     attempts: list[AttemptRecord] | None = None,
+    stored: tuple[Asset | None] | None = None,
 ) -> tuple[Asset, str]:
-    """Store a script or mesh (and what its run recorded); a changed source resets the asset for rendering."""
+    """Store a script or mesh (and what its run recorded); a changed source resets the asset for rendering.
+
+    `stored`, when given, holds the asset already read for this prompt and setting (or None): no query then.
+    """
     digest = sha256_text(code) if code else sha256_file(mesh) if mesh else ""
     if setting is not None:
         lookup: dict[str, Any] = {"prompt": prompt, "setting": setting}
     else:
         lookup = {"prompt": prompt, "is_reference": generator is None, "generator": generator, "setting": None}
-    asset = Asset.objects.filter(**lookup).first()
+    asset = stored[0] if stored is not None else Asset.objects.filter(**lookup).first()
     run_log = run_log or {}
     wanted = [_attempt_tuple(a) for a in attempts or []]
     if asset is not None and asset.source_sha256 == digest:
         changed = asset.run_log != run_log or asset.generator_id != (generator.id if generator else None)
-        stored = [_attempt_tuple(a) for a in asset.generation_attempts.all()] if attempts is not None else wanted
-        if not changed and stored == wanted:
+        before = [_attempt_tuple(a) for a in asset.generation_attempts.all()] if attempts is not None else wanted
+        if not changed and before == wanted:
             return asset, "unchanged"
         asset.run_log, asset.generator = run_log, generator
         asset.save(update_fields=["run_log", "generator"])
-        if stored != wanted:
+        if before != wanted:
             _attempts_store(asset, attempts or [])
         return asset, "updated"
     outcome = "updated" if asset else "created"
@@ -252,17 +257,56 @@ def _attempts_store(asset: Asset, attempts: list[AttemptRecord], *, fresh: bool 
     )
 
 
-def output_import(*, record: OutputRecord) -> tuple[Asset, str]:
-    prompt = Prompt.objects.filter(slug=record.prompt).first()
+@dataclass
+class ImportCache:
+    """What an import run has read already, so a release's outputs need no lookups one by one.
+
+    Filled from the database in bulk (all assets of a run folder, with their attempts, at once) and
+    updated only with what a record stored successfully.
+    """
+
+    prompts: dict[str, Prompt] = field(default_factory=dict)
+    settings: dict[str, Setting] = field(default_factory=dict)
+    assets: dict[int, dict[int, Asset]] = field(default_factory=dict)  # setting id -> prompt id -> asset
+
+    def prompt(self, slug: str) -> Prompt | None:
+        if slug not in self.prompts:
+            if not self.prompts:
+                self.prompts.update({p.slug: p for p in Prompt.objects.all()})
+            found = self.prompts.get(slug) or Prompt.objects.filter(slug=slug).first()
+            if found is None:
+                return None
+            self.prompts[slug] = found
+        return self.prompts[slug]
+
+    def setting(self, name: str) -> Setting | None:
+        if name not in self.settings:
+            found = Setting.objects.select_related("generator").filter(name=name).first()
+            if found is None:
+                return None
+            self.settings[name] = found
+        return self.settings[name]
+
+    def asset(self, setting: Setting, prompt: Prompt) -> tuple[Asset | None]:
+        if setting.id not in self.assets:
+            stored = Asset.objects.filter(setting=setting).prefetch_related("generation_attempts")
+            self.assets[setting.id] = {a.prompt_id: a for a in stored}
+        return (self.assets[setting.id].get(prompt.id),)
+
+
+def output_import(*, record: OutputRecord, cache: ImportCache | None = None) -> tuple[Asset, str]:
+    cache = cache or ImportCache()
+    prompt = cache.prompt(record.prompt) if record.release else Prompt.objects.filter(slug=record.prompt).first()
     if prompt is None:
         raise BadRecord(f"unknown prompt {record.prompt!r} (not in prompts.jsonl nor already imported)")
     if record.release is None:
         generator, _ = Generator.objects.get_or_create(name=record.generator)
         return asset_upsert(prompt=prompt, generator=generator, code=record.code, mesh=record.mesh)
-    setting = Setting.objects.select_related("generator").filter(name=record.release.setting).first()
+    setting = cache.setting(record.release.setting)
     if setting is None:
         raise BadRecord(f"the run {record.release.setting!r} was not imported")
     return asset_upsert(
+        stored=cache.asset(setting, prompt),
         prompt=prompt,
         generator=setting.generator,
         code=record.code,
@@ -273,8 +317,8 @@ def output_import(*, record: OutputRecord) -> tuple[Asset, str]:
     )
 
 
-def record_import(*, record: Record, report: ImportReport) -> None:
-    """Store one record whole, or nothing of it."""
+def record_import(*, record: Record, report: ImportReport, cache: ImportCache | None = None) -> None:
+    """Store one record whole, or nothing of it (its own transaction, or savepoint within a batch)."""
     if isinstance(record, RecordError):
         report.errors.append(record)
         return
@@ -293,7 +337,7 @@ def record_import(*, record: Record, report: ImportReport) -> None:
                 if record.instance and not record.family:
                     report.unmapped.add(record.category)
             else:
-                asset, outcome = output_import(record=record)
+                asset, outcome = output_import(record=record, cache=cache)
                 # Only a new or changed source goes to the renderer, not a changed run record.
                 asset_id = asset.id if outcome != "unchanged" and asset.status == Status.PENDING else None
     except BadRecord as exc:
@@ -304,10 +348,13 @@ def record_import(*, record: Record, report: ImportReport) -> None:
         report.errors.append(RecordError(record.where, f"could not be stored ({type(exc).__name__}: {exc})"))
         return
     setattr(report, outcome, getattr(report, outcome) + 1)
+    if cache is not None and isinstance(record, OutputRecord) and record.release and asset.setting_id:
+        cache.assets.setdefault(asset.setting_id, {})[asset.prompt_id] = asset
     if asset_id is not None:
         report.new_assets.append(asset_id)
 
 
+IMPORT_BATCH = 200
 SHIPPED_FAMILIES = Path(__file__).resolve().parent / "data" / "families.json"
 
 
@@ -334,12 +381,19 @@ def run_import(
     and the shipped mapping (arena/data/families.json).
     """
     report = ImportReport()
-    records: Iterable[Record] = read_records(path, family_mapping(root=path.resolve(), override=families))
-    for record in records:
-        record_import(record=record, report=report)
-        if on_record:
-            on_record(record)
-    return report
+    cache = ImportCache()
+    records: Iterator[Record] = iter(read_records(path, family_mapping(root=path.resolve(), override=families)))
+    # Records are committed a batch at a time, each inside its own savepoint: a refused record leaves
+    # nothing behind, and the disk syncs once per batch rather than once per record.
+    while True:
+        batch = list(itertools.islice(records, IMPORT_BATCH))
+        if not batch:
+            return report
+        with transaction.atomic():
+            for record in batch:
+                record_import(record=record, report=report, cache=cache)
+                if on_record:
+                    on_record(record)
 
 
 # -- battles and votes -------------------------------------------------------
