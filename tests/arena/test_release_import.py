@@ -334,3 +334,15 @@ def test_a_second_import_of_the_sample_changes_nothing(sample):
     report = run_import(path=sample)
     assert report.created == report.updated == 0 and report.new_assets == []
     assert snapshot() == before
+
+
+def test_the_command_takes_an_operator_families_file_and_names_a_bad_line(root, tmp_path):
+    from django.core.management import CommandError
+
+    mine = tmp_path / "families.csv"
+    mine.write_text("category,family\nChair,architectural\n")
+    call_command("arena_import", str(root), "--families", str(mine), verbosity=0)
+    assert Prompt.objects.get(slug="chair-seed0").family == "architectural"
+    mine.write_text("category,family\nChair,furniture\n")
+    with pytest.raises(CommandError, match=r"families.csv:2: family 'furniture' must be one of"):
+        call_command("arena_import", str(root), "--families", str(mine), verbosity=0)
