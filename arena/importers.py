@@ -643,11 +643,22 @@ def read_benchmark_output(root: Path, run: str, folder: Path) -> Record:
     where = f"results/{run}/{folder.name}"
     script = folder / f"{folder.name}.py"
     try:
+        if not script.is_file() and (folder / "log.json").is_file():
+            return no_script(where, read_log(root, folder / "log.json"), script.name)
         code = read_code(_required(root, script), script.name)
         release = read_release_output(root, run, folder, code)
     except BadRecord as exc:
         return RecordError(where, str(exc))
     return OutputRecord(where, generator="", prompt=benchmark_slug(folder.name), code=code, release=release)
+
+
+def no_script(where: str, log: dict[str, Any], name: str) -> Record:
+    """A record whose run produced no script (the model's answer never parsed): nothing to render or judge."""
+    status = log.get("status")
+    if status in (None, "OK"):
+        return RecordError(where, f"{name} is missing (log.json says the run's status was {status!r})")
+    detail = f": {log['error']}" if log.get("error") else ""
+    return RecordWarning(where, f"no {name}: the run recorded {status}{detail}; nothing imported")
 
 
 def read_release_output(root: Path, run: str, folder: Path, final_code: str) -> ReleaseOutput:

@@ -346,3 +346,14 @@ def test_the_command_takes_an_operator_families_file_and_names_a_bad_line(root, 
     mine.write_text("category,family\nChair,furniture\n")
     with pytest.raises(CommandError, match=r"families.csv:2: family 'furniture' must be one of"):
         call_command("arena_import", str(root), "--families", str(mine), verbosity=0)
+
+
+def test_a_record_whose_answer_never_parsed_is_a_warning_not_an_error(root):
+    folder = output(root, "m", record=log(status="ERR_PARSE", error="empty response", render_history=[]))
+    (folder / "Chair_seed0.py").unlink()
+    report = run_import(path=root)
+    assert report.ok
+    assert [str(w) for w in report.warnings] == [
+        "results/m/Chair_seed0: no Chair_seed0.py: the run recorded ERR_PARSE: empty response; nothing imported"
+    ]
+    assert not Asset.objects.filter(setting__name="m").exists()
