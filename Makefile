@@ -13,7 +13,7 @@ TEST_REDIS_URL ?= redis://127.0.0.1:6379/15
 export TEST_DATABASE_URL TEST_REDIS_URL
 
 .PHONY: help install install-metrics system-deps run serve demo test test-fast lint format migrations-check ci \
-        bench bench-render bench-rating bench-refresh bench-sampling bench-arena bench-metrics clean
+        bench bench-render bench-rating bench-refresh bench-sampling bench-arena bench-metrics bench-import clean
 
 help:
 	@echo "make run     set up, import and render the demo, serve on http://$(HOST):$(PORT)"
@@ -104,8 +104,9 @@ bench: install
 	set -o pipefail; $(MAKE) --no-print-directory bench-sampling | tee $(BENCH_OUT)/sampling.md
 	set -o pipefail; $(MAKE) --no-print-directory bench-metrics | tee $(BENCH_OUT)/metrics.md
 	set -o pipefail; $(MAKE) --no-print-directory bench-arena | tee $(BENCH_OUT)/arena.md
+	set -o pipefail; $(MAKE) --no-print-directory bench-import | tee $(BENCH_OUT)/import.md
 	$(PY) -m config.benchdoc machine
-	@for name in render rating refresh sampling metrics arena; do \
+	@for name in render rating refresh sampling metrics arena import; do \
 	  $(PY) -m config.benchdoc section $$name $(BENCH_OUT)/$$name.md || exit 1; \
 	done
 	@echo "docs/benchmarks.md updated"
@@ -127,6 +128,9 @@ bench-metrics: install
 
 bench-arena: install
 	@$(PY) -m arena.bench
+
+bench-import: install
+	@$(PY) -m arena.bench_import
 
 clean:
 	rm -rf var test-artifacts

@@ -11,10 +11,11 @@ from typing import Any
 
 import numpy as np
 from django.core.cache import cache
+from django.core.files.storage import default_storage
 from django.db.models import Count, QuerySet
 from django.utils import timezone
 
-from arena.models import Annotator, Asset, Battle, Generator, Prompt, Status, Vote
+from arena.models import Annotator, Asset, Battle, GenerationAttempt, Generator, Prompt, Status, Vote
 from arena.sampling import choose_pair
 
 log = logging.getLogger(__name__)
@@ -51,7 +52,24 @@ def render_counts() -> dict[str, int]:
 
 
 def asset_by_public_id(public_id: str) -> Asset:
-    return Asset.objects.select_related("prompt", "generator").get(public_id=public_id)
+    return (
+        Asset.objects.select_related("prompt", "generator", "setting")
+        .prefetch_related("generation_attempts")
+        .get(public_id=public_id)
+    )
+
+
+def prompt_given(asset: Asset) -> dict[str, Any]:
+    """The prompt the asset's run was given: the caption or the instruction, or the reference views."""
+    prompt = asset.prompt
+    values = asset.setting.values if asset.setting else {}
+    if prompt.task == "image-to-3d":
+        names = prompt.reference_images or ([prompt.reference_image.name] if prompt.reference_image else [])
+        views = values.get("views") or len(names)
+        return {"kind": "images", "images": [default_storage.url(n) for n in names[:views]], "text": ""}
+    if values.get("prompt_type") == "instruction" and prompt.instruction:
+        return {"kind": "instruction", "text": prompt.instruction, "images": []}
+    return {"kind": "description", "text": prompt.text, "images": []}
 
 
 def categories() -> list[str]:
@@ -100,7 +118,7 @@ def pair_statistics(generator_ids: list[int]) -> tuple[np.ndarray, np.ndarray]:
 # staleness is harmless (a new render joins the pool a moment later), so the
 # per-request cost is one indexed query for the annotator's own past pairs.
 PAIR_CACHE_SECONDS = 5
-OK_OUTPUTS_KEY = "arena:ok-outputs"
+OK_OUTPUTS_KEY = "arena:ok-outputs:by-model"
 
 
 def _cache_get(key: str) -> Any:
@@ -126,23 +144,33 @@ def _cache_delete(key: str) -> None:
         log.warning("cache unreachable, %s not cleared", key, exc_info=True)
 
 
-def _pair_options() -> dict[tuple[int, int], list[tuple[int, int]]]:
-    """(generator g, generator h) with g < h -> their rendered asset pairs, one per shared prompt (cached briefly)."""
+def _pair_options() -> dict[tuple[int, int], list[tuple[tuple[int, ...], tuple[int, ...]]]]:
+    """(generator g, generator h) with g < h -> per shared prompt, g's and h's rendered assets (cached briefly).
+
+    A model with several settings may have several assets for one prompt (image-to-3D from 1 and from 4
+    views): they stay together here and one of them is drawn per battle. Pairs are keyed by model, so a
+    model never meets itself.
+    """
     cached = _cache_get(OK_OUTPUTS_KEY)
     if cached is not None:
         return cached
-    table: dict[int, dict[int, int]] = defaultdict(dict)
+    table: dict[int, dict[int, list[int]]] = defaultdict(lambda: defaultdict(list))
     for asset_id, prompt_id, generator_id in ok_assets().values_list("id", "prompt_id", "generator_id"):
-        table[prompt_id][generator_id] = asset_id
-    options: dict[tuple[int, int], list[tuple[int, int]]] = defaultdict(list)
+        table[prompt_id][generator_id].append(asset_id)
+    options: dict[tuple[int, int], list[tuple[tuple[int, ...], tuple[int, ...]]]] = defaultdict(list)
     for by_generator in table.values():
         generators = sorted(by_generator)
         for i, g in enumerate(generators):
             for h in generators[i + 1 :]:
-                options[(g, h)].append((by_generator[g], by_generator[h]))
+                options[(g, h)].append((tuple(sorted(by_generator[g])), tuple(sorted(by_generator[h]))))
     if options:  # an empty arena is not cached: its first renders show up at once
         _cache_set(OK_OUTPUTS_KEY, dict(options), PAIR_CACHE_SECONDS)
     return dict(options)
+
+
+def _unseen(choice: tuple[tuple[int, ...], tuple[int, ...]], seen: set[frozenset[int]]) -> list[tuple[int, int]]:
+    """The asset pairs of one prompt's choice that this annotator has not been served."""
+    return [(a, b) for a in choice[0] for b in choice[1] if frozenset((a, b)) not in seen]
 
 
 def _seen_pairs(annotator: Annotator) -> set[frozenset[int]]:
@@ -155,9 +183,9 @@ def pair_choice(*, annotator: Annotator, strategy: str, rng: random.Random) -> P
     seen = _seen_pairs(annotator)
     # A generator pair stays open while this annotator has an unseen prompt for it.
     options = {
-        pair: assets
-        for pair, assets in all_options.items()
-        if not seen or any(frozenset(choice) not in seen for choice in assets)
+        pair: choices
+        for pair, choices in all_options.items()
+        if not seen or any(_unseen(choice, seen) for choice in choices)
     }
     if not options:
         return None
@@ -174,7 +202,9 @@ def pair_choice(*, annotator: Annotator, strategy: str, rng: random.Random) -> P
     numpy_rng = np.random.default_rng(rng.getrandbits(64))
     i, j = choose_pair(indexed, counts, wins, numpy_rng, strategy=strategy, ratings=ratings, errors=errors)
     chosen = pairs[indexed.index((i, j))]
-    first_id, second_id = rng.choice([choice for choice in options[chosen] if frozenset(choice) not in seen])
+    # A prompt at random, then one asset of each model for it (one setting drawn per battle).
+    prompt_choices = [unseen for unseen in (_unseen(choice, seen) for choice in options[chosen]) if unseen]
+    first_id, second_id = rng.choice(rng.choice(prompt_choices))
     chosen_assets = Asset.objects.select_related("prompt").in_bulk([first_id, second_id])
     if len(chosen_assets) < 2:  # removed since the table was cached
         _cache_delete(OK_OUTPUTS_KEY)
@@ -288,6 +318,7 @@ def battle_payload(battle: Battle, *, token: str) -> dict[str, Any]:
             "text": prompt.text,
             "category": prompt.category,
             "image": prompt.reference_image.url if prompt.reference_image else None,
+            "images": _reference_urls(prompt),
         },
         "a": _side_payload(battle, "a"),
         "b": _side_payload(battle, "b"),
@@ -295,9 +326,21 @@ def battle_payload(battle: Battle, *, token: str) -> dict[str, Any]:
     }
 
 
-def _reveal_side(asset: Asset) -> dict[str, str]:
+def _reference_urls(prompt: Prompt) -> list[str]:
+    """Every reference view of an image prompt, in order (the prompt's, never an asset's)."""
+    names = prompt.reference_images or ([prompt.reference_image.name] if prompt.reference_image else [])
+    return [default_storage.url(name) for name in names]
+
+
+def _reveal_side(asset: Asset, attempts: list[dict[str, Any]]) -> dict[str, Any]:
+    """After the vote only: the model, the setting it ran under and how its script came to be."""
     name = asset.generator.name if asset.generator else "Reference"
-    return {"name": name, "url": f"/renders/asset/{asset.public_id}/"}
+    return {
+        "name": name,
+        "url": f"/renders/asset/{asset.public_id}/",
+        "setting": asset.setting.label if asset.setting else "",
+        "attempts": attempts,
+    }
 
 
 def reveal_payload(vote: Vote) -> dict[str, Any]:
@@ -306,8 +349,16 @@ def reveal_payload(vote: Vote) -> dict[str, Any]:
     note = "" if counted else f"Kept but not counted: {vote.flag_reason}."
     if vote.is_gold:
         note = "That was a check pair with a known answer: thank you."
+    # Both sides' refinement trajectories in one query.
+    attempts: dict[int, list[dict[str, Any]]] = {battle.asset_a_id: [], battle.asset_b_id: []}
+    rows = GenerationAttempt.objects.filter(asset_id__in=list(attempts)).order_by("asset_id", "number")
+    for asset_id, number, status, error in rows.values_list("asset_id", "number", "status", "error"):
+        attempts[asset_id].append({"number": number, "status": status, "error": error[:300]})
     return {
-        "reveal": {"a": _reveal_side(battle.asset_a), "b": _reveal_side(battle.asset_b)},
+        "reveal": {
+            "a": _reveal_side(battle.asset_a, attempts[battle.asset_a_id]),
+            "b": _reveal_side(battle.asset_b, attempts[battle.asset_b_id]),
+        },
         "counted": counted,
         "note": note,
         "votes_today": votes_today(),

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import hashlib
+import itertools
 import random
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
@@ -18,15 +19,30 @@ from django.db import DatabaseError, transaction
 from django.utils import timezone
 
 from arena.importers import (
+    AttemptRecord,
     BadRecord,
     GeneratorRecord,
     OutputRecord,
     PromptRecord,
     Record,
     RecordError,
+    RecordWarning,
+    SettingRecord,
+    read_families,
     read_records,
 )
-from arena.models import Annotator, Asset, Battle, Generator, Prompt, Status, Vote, Winner
+from arena.models import (
+    Annotator,
+    Asset,
+    Battle,
+    GenerationAttempt,
+    Generator,
+    Prompt,
+    Setting,
+    Status,
+    Vote,
+    Winner,
+)
 
 SESSION_KEY = "arena_annotator"
 TOKEN_SALT = "arena.battle"
@@ -50,7 +66,9 @@ class ImportReport:
     updated: int = 0
     unchanged: int = 0
     errors: list[RecordError] = field(default_factory=list)
+    warnings: list[RecordWarning] = field(default_factory=list)
     new_assets: list[int] = field(default_factory=list)
+    unmapped: set[str] = field(default_factory=set)  # release categories with no family
 
     @property
     def ok(self) -> bool:
@@ -72,8 +90,31 @@ def generator_upsert(*, record: GeneratorRecord) -> tuple[Generator, str]:
     return generator, "updated"
 
 
+def setting_upsert(*, record: SettingRecord) -> tuple[Setting, str]:
+    """A run folder's setting, and the model it belongs to."""
+    generator, _ = Generator.objects.get_or_create(name=record.generator)
+    values = {"generator": generator, "task": record.task, "values": record.values, "label": record.label}
+    setting, created = Setting.objects.get_or_create(name=record.name, defaults=values)
+    if created:
+        return setting, "created"
+    changes = {k: v for k, v in values.items() if getattr(setting, k) != v}
+    if not changes:
+        return setting, "unchanged"
+    for key, value in changes.items():
+        setattr(setting, key, value)
+    setting.save(update_fields=list(changes))
+    return setting, "updated"
+
+
 def prompt_upsert(*, record: PromptRecord) -> tuple[Prompt, str, int | None]:
-    values = {"task": record.task, "category": record.category, "text": record.text, "instruction": record.instruction}
+    values = {
+        "task": record.task,
+        "category": record.category,
+        "family": record.family,
+        "instance": record.instance,
+        "text": record.text,
+        "instruction": record.instruction,
+    }
     prompt, created = Prompt.objects.get_or_create(slug=record.slug, defaults=values)
     outcome = "created" if created else "unchanged"
     changes = {k: v for k, v in values.items() if getattr(prompt, k) != v}
@@ -86,15 +127,51 @@ def prompt_upsert(*, record: PromptRecord) -> tuple[Prompt, str, int | None]:
         with record.reference_image.open("rb") as handle:
             prompt.reference_image.save(f"{prompt.public_id}{record.reference_image.suffix.lower()}", File(handle))
         outcome = "created" if created else "updated"
+    if record.reference_images and _views_changed(prompt, record.reference_images):
+        _views_store(prompt, record.reference_images)
+        outcome = "created" if created else "updated"
     asset_id = None
     if record.reference_code or record.reference_mesh:
         asset, asset_outcome = asset_upsert(
             prompt=prompt, generator=None, code=record.reference_code, mesh=record.reference_mesh
         )
-        asset_id = asset.id if asset_outcome != "unchanged" else None
+        asset_id = asset.id if asset_outcome != "unchanged" and asset.status == Status.PENDING else None
         if asset_outcome != "unchanged" and outcome == "unchanged":
             outcome = "updated"
     return prompt, outcome, asset_id
+
+
+def _views_changed(prompt: Prompt, paths: list[Path]) -> bool:
+    names = prompt.reference_images or []
+    if [Path(n).name for n in names] != [p.name for p in paths]:
+        return True
+    return any(_stored_differs(name, path) for name, path in zip(names, paths, strict=True))
+
+
+def _views_store(prompt: Prompt, paths: list[Path]) -> None:
+    """Every reference view under the prompt's opaque id, in order; the first is also `reference_image`."""
+    from django.core.files.storage import default_storage
+
+    names = []
+    for path in paths:
+        name = f"prompts/{prompt.public_id}/{path.name}"
+        if default_storage.exists(name):
+            default_storage.delete(name)
+        with path.open("rb") as handle:
+            names.append(default_storage.save(name, File(handle)))
+    prompt.reference_images = names
+    prompt.reference_image.name = names[0]
+    prompt.save(update_fields=["reference_images", "reference_image"])
+
+
+def _stored_differs(name: str, path: Path) -> bool:
+    from django.core.files.storage import default_storage
+
+    try:
+        with default_storage.open(name, "rb") as stored:
+            return hashlib.sha256(stored.read()).hexdigest() != sha256_file(path)
+    except FileNotFoundError:
+        return True
 
 
 def _image_changed(prompt: Prompt, path: Path) -> bool:
@@ -107,15 +184,43 @@ def _image_changed(prompt: Prompt, path: Path) -> bool:
         return True
 
 
-def asset_upsert(*, prompt: Prompt, generator: Generator | None, code: str, mesh: Path | None) -> tuple[Asset, str]:
-    """Store a script or mesh; a changed source resets the asset for rendering."""
+def asset_upsert(
+    *,
+    prompt: Prompt,
+    generator: Generator | None,
+    code: str,
+    mesh: Path | None,
+    setting: Setting | None = None,
+    run_log: dict[str, Any] | None = None,
+    attempts: list[AttemptRecord] | None = None,
+    stored: tuple[Asset | None] | None = None,
+) -> tuple[Asset, str]:
+    """Store a script or mesh (and what its run recorded); a changed source resets the asset for rendering.
+
+    `stored`, when given, holds the asset already read for this prompt and setting (or None): no query then.
+    """
     digest = sha256_text(code) if code else sha256_file(mesh) if mesh else ""
-    lookup = {"prompt": prompt, "is_reference": generator is None, "generator": generator}
-    asset = Asset.objects.filter(**lookup).first()
+    if setting is not None:
+        lookup: dict[str, Any] = {"prompt": prompt, "setting": setting}
+    else:
+        lookup = {"prompt": prompt, "is_reference": generator is None, "generator": generator, "setting": None}
+    asset = stored[0] if stored is not None else Asset.objects.filter(**lookup).first()
+    run_log = run_log or {}
+    wanted = [_attempt_tuple(a) for a in attempts or []]
     if asset is not None and asset.source_sha256 == digest:
-        return asset, "unchanged"
+        changed = asset.run_log != run_log or asset.generator_id != (generator.id if generator else None)
+        before = [_attempt_tuple(a) for a in asset.generation_attempts.all()] if attempts is not None else wanted
+        if not changed and before == wanted:
+            return asset, "unchanged"
+        asset.run_log, asset.generator = run_log, generator
+        asset.save(update_fields=["run_log", "generator"])
+        if before != wanted:
+            _attempts_store(asset, attempts or [])
+        return asset, "updated"
     outcome = "updated" if asset else "created"
     asset = asset or Asset(**lookup)
+    asset.generator = generator
+    asset.run_log = run_log
     asset.source_code = code
     asset.source_sha256 = digest
     asset.status = Status.PENDING
@@ -126,32 +231,115 @@ def asset_upsert(*, prompt: Prompt, generator: Generator | None, code: str, mesh
     else:
         asset.source_mesh.name = ""
     asset.save()
+    if attempts is not None:
+        _attempts_store(asset, attempts, fresh=outcome == "created")
     return asset, outcome
 
 
-def output_import(*, record: OutputRecord) -> tuple[Asset, str]:
-    prompt = Prompt.objects.filter(slug=record.prompt).first()
+def _attempt_tuple(attempt: AttemptRecord | GenerationAttempt) -> tuple[Any, ...]:
+    return (attempt.number, attempt.code, attempt.status, attempt.error, attempt.n_meshes, attempt.thinking)
+
+
+def _attempts_store(asset: Asset, attempts: list[AttemptRecord], *, fresh: bool = False) -> None:
+    if not fresh:
+        GenerationAttempt.objects.filter(asset=asset).delete()
+    GenerationAttempt.objects.bulk_create(
+        GenerationAttempt(
+            asset=asset,
+            number=a.number,
+            code=a.code,
+            status=a.status,
+            error=a.error,
+            n_meshes=a.n_meshes,
+            thinking=a.thinking,
+        )
+        for a in attempts
+    )
+
+
+@dataclass
+class ImportCache:
+    """What an import run has read already, so a release's outputs need no lookups one by one.
+
+    Filled from the database in bulk (all assets of a run folder, with their attempts, at once) and
+    updated only with what a record stored successfully.
+    """
+
+    prompts: dict[str, Prompt] = field(default_factory=dict)
+    settings: dict[str, Setting] = field(default_factory=dict)
+    assets: dict[int, dict[int, Asset]] = field(default_factory=dict)  # setting id -> prompt id -> asset
+
+    def prompt(self, slug: str) -> Prompt | None:
+        if slug not in self.prompts:
+            if not self.prompts:
+                self.prompts.update({p.slug: p for p in Prompt.objects.all()})
+            found = self.prompts.get(slug) or Prompt.objects.filter(slug=slug).first()
+            if found is None:
+                return None
+            self.prompts[slug] = found
+        return self.prompts[slug]
+
+    def setting(self, name: str) -> Setting | None:
+        if name not in self.settings:
+            found = Setting.objects.select_related("generator").filter(name=name).first()
+            if found is None:
+                return None
+            self.settings[name] = found
+        return self.settings[name]
+
+    def asset(self, setting: Setting, prompt: Prompt) -> tuple[Asset | None]:
+        if setting.id not in self.assets:
+            stored = Asset.objects.filter(setting=setting).prefetch_related("generation_attempts")
+            self.assets[setting.id] = {a.prompt_id: a for a in stored}
+        return (self.assets[setting.id].get(prompt.id),)
+
+
+def output_import(*, record: OutputRecord, cache: ImportCache | None = None) -> tuple[Asset, str]:
+    cache = cache or ImportCache()
+    prompt = cache.prompt(record.prompt) if record.release else Prompt.objects.filter(slug=record.prompt).first()
     if prompt is None:
         raise BadRecord(f"unknown prompt {record.prompt!r} (not in prompts.jsonl nor already imported)")
-    generator, _ = Generator.objects.get_or_create(name=record.generator)
-    return asset_upsert(prompt=prompt, generator=generator, code=record.code, mesh=record.mesh)
+    if record.release is None:
+        generator, _ = Generator.objects.get_or_create(name=record.generator)
+        return asset_upsert(prompt=prompt, generator=generator, code=record.code, mesh=record.mesh)
+    setting = cache.setting(record.release.setting)
+    if setting is None:
+        raise BadRecord(f"the run {record.release.setting!r} was not imported")
+    return asset_upsert(
+        stored=cache.asset(setting, prompt),
+        prompt=prompt,
+        generator=setting.generator,
+        code=record.code,
+        mesh=None,
+        setting=setting,
+        run_log=record.release.run_log,
+        attempts=record.release.attempts,
+    )
 
 
-def record_import(*, record: Record, report: ImportReport) -> None:
-    """Store one record whole, or nothing of it."""
+def record_import(*, record: Record, report: ImportReport, cache: ImportCache | None = None) -> None:
+    """Store one record whole, or nothing of it (its own transaction, or savepoint within a batch)."""
     if isinstance(record, RecordError):
         report.errors.append(record)
+        return
+    if isinstance(record, RecordWarning):
+        report.warnings.append(record)
         return
     try:
         with transaction.atomic():
             asset_id = None
             if isinstance(record, GeneratorRecord):
                 _, outcome = generator_upsert(record=record)
+            elif isinstance(record, SettingRecord):
+                _, outcome = setting_upsert(record=record)
             elif isinstance(record, PromptRecord):
                 _, outcome, asset_id = prompt_upsert(record=record)
+                if record.instance and not record.family:
+                    report.unmapped.add(record.category)
             else:
-                asset, outcome = output_import(record=record)
-                asset_id = asset.id if outcome != "unchanged" else None
+                asset, outcome = output_import(record=record, cache=cache)
+                # Only a new or changed source goes to the renderer, not a changed run record.
+                asset_id = asset.id if outcome != "unchanged" and asset.status == Status.PENDING else None
     except BadRecord as exc:
         report.errors.append(RecordError(record.where, str(exc)))
         return
@@ -160,19 +348,52 @@ def record_import(*, record: Record, report: ImportReport) -> None:
         report.errors.append(RecordError(record.where, f"could not be stored ({type(exc).__name__}: {exc})"))
         return
     setattr(report, outcome, getattr(report, outcome) + 1)
+    if cache is not None and isinstance(record, OutputRecord) and record.release and asset.setting_id:
+        cache.assets.setdefault(asset.setting_id, {})[asset.prompt_id] = asset
     if asset_id is not None:
         report.new_assets.append(asset_id)
 
 
-def run_import(*, path: Path, on_record: Callable[[Record], None] | None = None) -> ImportReport:
-    """Import a run folder (manifest or benchmark layout); see docs/import-format.md."""
+IMPORT_BATCH = 200
+SHIPPED_FAMILIES = Path(__file__).resolve().parent / "data" / "families.json"
+
+
+def family_mapping(*, root: Path, override: Path | None = None) -> dict[str, str]:
+    """Category → family: the shipped mapping, then the release's families.csv/.json, then the operator's file."""
+    mapping = read_families(SHIPPED_FAMILIES)
+    for name in ("families.json", "families.csv"):
+        if (root / name).is_file():
+            mapping |= read_families(root / name)
+    if override is not None:
+        mapping |= read_families(override)
+    return mapping
+
+
+def run_import(
+    *,
+    path: Path,
+    on_record: Callable[[Record], None] | None = None,
+    families: Path | None = None,
+) -> ImportReport:
+    """Import a run folder (manifest or benchmark layout); see docs/import-format.md.
+
+    `families` is an operator's category → family file, over the release's own families.csv/.json
+    and the shipped mapping (arena/data/families.json).
+    """
     report = ImportReport()
-    records: Iterable[Record] = read_records(path)
-    for record in records:
-        record_import(record=record, report=report)
-        if on_record:
-            on_record(record)
-    return report
+    cache = ImportCache()
+    records: Iterator[Record] = iter(read_records(path, family_mapping(root=path.resolve(), override=families)))
+    # Records are committed a batch at a time, each inside its own savepoint: a refused record leaves
+    # nothing behind, and the disk syncs once per batch rather than once per record.
+    while True:
+        batch = list(itertools.islice(records, IMPORT_BATCH))
+        if not batch:
+            return report
+        with transaction.atomic():
+            for record in batch:
+                record_import(record=record, report=report, cache=cache)
+                if on_record:
+                    on_record(record)
 
 
 # -- battles and votes -------------------------------------------------------
@@ -293,7 +514,7 @@ def vote_record(
         # generators come along for the reveal.
         battle = (
             Battle.objects.select_for_update(of=("self",))
-            .select_related("asset_a__generator", "asset_b__generator")
+            .select_related("asset_a__generator", "asset_b__generator", "asset_a__setting", "asset_b__setting")
             .filter(public_id=battle_id)
             .first()
         )

@@ -9,7 +9,7 @@ from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_http_methods
 
 from arena.models import Asset, Task
-from arena.selectors import asset_by_public_id, categories, gallery_rows, render_counts
+from arena.selectors import asset_by_public_id, categories, gallery_rows, prompt_given, render_counts
 from leaderboard.selectors import model_executability
 from renderer import uploads
 from renderer.forms import AssetUploadForm
@@ -50,7 +50,8 @@ def asset_detail(request: HttpRequest, public_id: str) -> HttpResponse:
         asset = asset_by_public_id(public_id)
     except Asset.DoesNotExist:
         raise Http404("No such asset") from None
-    return render(request, "renderer/asset_detail.html", {"asset": asset})
+    context = {"asset": asset, "given": prompt_given(asset), "attempts": list(asset.generation_attempts.all())}
+    return render(request, "renderer/asset_detail.html", context)
 
 
 @csrf_exempt  # only so the upload handlers can be set first: `_upload_form` checks the token

@@ -125,6 +125,19 @@ function showPrompt(prompt) {
   image.hidden = !isImage;
   if (isImage) image.src = prompt.image;
   else image.removeAttribute("src");
+  // Every reference view of an image prompt, in the release's order (the first is the large one).
+  const views = byId("prompt-views");
+  const extra = (prompt && prompt.images ? prompt.images : []).slice(1);
+  views.replaceChildren(
+    ...extra.map((url, i) => {
+      const view = document.createElement("img");
+      view.className = "prompt-view";
+      view.src = url;
+      view.alt = `Reference view ${i + 2}`;
+      return view;
+    }),
+  );
+  views.hidden = extra.length === 0;
   byId("prompt-task").textContent = prompt ? TASK_LABELS[prompt.task] || prompt.task : "";
   const category = byId("prompt-category");
   category.textContent = (prompt && prompt.category) || "";
@@ -280,6 +293,13 @@ function reveal(result, winner) {
     name.textContent = info.name || "unknown";
     if (info.url) name.href = info.url;
     box.replaceChildren(label, name);
+    if (info.setting) {
+      const setting = document.createElement("span");
+      setting.className = "reveal-setting";
+      setting.textContent = info.setting;
+      box.append(setting);
+    }
+    if (info.attempts && info.attempts.length > 1) box.append(trajectory(info.attempts));
     const verdict = verdictFor(side, winner);
     if (verdict) {
       const tag = document.createElement("span");
@@ -297,6 +317,20 @@ function reveal(result, winner) {
   let text = `You voted “${WINNER_TEXT[winner]}”. ${names.join("; ")}.`;
   if (result.counted === false) text += ` ${result.note || "This vote was kept but not counted."}`;
   say(text, result.counted === false ? "warn" : "ok");
+}
+
+function trajectory(attempts) {
+  // The refinement trajectory: each attempt's status as the runner recorded it, its error on hover.
+  const list = document.createElement("ol");
+  list.className = "reveal-attempts";
+  for (const attempt of attempts) {
+    const item = document.createElement("li");
+    item.dataset.status = attempt.status || "";
+    item.textContent = `attempt ${attempt.number}: ${attempt.status || "not rendered"}`;
+    if (attempt.error) item.title = attempt.error;
+    list.append(item);
+  }
+  return list;
 }
 
 function verdictFor(side, winner) {

@@ -610,3 +610,36 @@ def test_it_draws_draco_compressed_renders_and_keeps_them_anonymous(page, render
         responses.clear()
         page.keyboard.press("t")
         assert set(revealed_names(page)) <= rendered.names
+
+
+def test_an_image_prompt_shows_every_view_and_the_reveal_names_setting_and_attempts(page, media_root):  # type: ignore[no-untyped-def]
+    from django.core.files.storage import default_storage
+
+    from arena.models import GenerationAttempt, Setting, Task
+
+    prompt = Prompt.objects.create(slug="chair-seed0-image", task=Task.IMAGE, text="A chair.", category="ArmChair")
+    prompt.reference_images = [
+        default_storage.save(f"prompts/{prompt.public_id}/Image_{v:03d}.png", ContentFile(png))
+        for v, png in zip((5, 15, 25, 35), clay_views(4), strict=True)
+    ]
+    prompt.reference_image.name = prompt.reference_images[0]
+    prompt.save()
+    for name, glb in (("Orion-Veiled-5", shape("chair")), ("Lyra-Masked-2", shape("blob"))):
+        generator = Generator.objects.create(name=name)
+        setting = Setting.objects.create(
+            generator=generator, name=f"{name}_image_to_3d_4", task=Task.IMAGE, label="image-to-3D · 4 views"
+        )
+        asset = add_asset(prompt, generator, glb)
+        Asset.objects.filter(id=asset.id).update(setting=setting)
+        if name.startswith("Orion"):
+            GenerationAttempt.objects.create(asset=asset, number=0, status="ERR_EXEC", error="NameError: x")
+            GenerationAttempt.objects.create(asset=asset, number=1, status="OK")
+    open_arena(page)
+    assert page.locator("#prompt-image").is_visible()
+    assert page.locator("#prompt-views img").count() == 3  # the first view is the large one
+    html = page.content()
+    assert "Orion" not in html and "Lyra" not in html and "4 views" not in html
+    page.locator(".vote-tie").click()
+    page.wait_for_function("() => window.arenaState.phase === 'voted'")
+    assert page.locator(".reveal-setting").all_inner_texts() == ["image-to-3D · 4 views"] * 2
+    assert page.locator(".reveal-attempts li").all_inner_texts() == ["attempt 0: ERR_EXEC", "attempt 1: OK"]

@@ -22,8 +22,9 @@ BATTLE_QUERIES = 7
 # session, then the battle served to the session's annotator
 FILE_QUERIES = 2
 # session, annotator, then the locked write (begin, the token's battle locked with its
-# assets and generators, any stored vote, 2 rate limits, insert, update, commit)
-VOTE_QUERIES = 10
+# assets, generators and settings, any stored vote, 2 rate limits, insert, update, commit,
+# then both sides' attempts for the reveal)
+VOTE_QUERIES = 11
 
 
 @pytest.fixture(autouse=True)

@@ -175,7 +175,7 @@ def test_it_refuses_badly_named_folders_and_ignores_stray_files(release: Path) -
     assert errors_of(report) == [
         f"categories/{'C' * 101}_seed0: the category name is longer than 100 characters",
         "categories/Chair: folder name must look like <Category>_seed<N>",
-        f"results/{'m' * 201}: the model name is longer than 200 characters",
+        f"results/{'m' * 201}: the run folder's name is longer than 200 characters",
         "results/model-y/Sofa_seed0: unknown prompt 'sofa-seed0' (not in prompts.jsonl nor already imported)",
     ]
     assert db_state() == FULL
