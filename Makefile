@@ -13,12 +13,13 @@ TEST_REDIS_URL ?= redis://127.0.0.1:6379/15
 export TEST_DATABASE_URL TEST_REDIS_URL
 
 .PHONY: help install install-metrics system-deps run serve demo test test-fast lint format migrations-check ci \
-        bench bench-render bench-rating bench-sampling bench-arena bench-metrics clean
+        bench bench-render bench-release bench-rating bench-sampling bench-arena bench-metrics clean
 
 help:
 	@echo "make run     set up, import and render the demo, serve on http://$(HOST):$(PORT)"
 	@echo "make test    run the test suite"
 	@echo "make bench   run every benchmark and write docs/benchmarks.md"
+	@echo "make bench-release  the benchmark release's factories through the pool against plain bpy"
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	@command -v $(PYTHON) >/dev/null || { echo "Python 3.11 is needed (bpy 5.0 is built for it): set PYTHON=/path/to/python3.11"; exit 1; }
@@ -99,18 +100,23 @@ BENCH_OUT := var/bench
 bench: install
 	@mkdir -p $(BENCH_OUT)
 	set -o pipefail; $(MAKE) --no-print-directory bench-render | tee $(BENCH_OUT)/render.md
+	set -o pipefail; $(MAKE) --no-print-directory bench-release | tee $(BENCH_OUT)/release.md
 	set -o pipefail; $(MAKE) --no-print-directory bench-rating | tee $(BENCH_OUT)/rating.md
 	set -o pipefail; $(MAKE) --no-print-directory bench-sampling | tee $(BENCH_OUT)/sampling.md
 	set -o pipefail; $(MAKE) --no-print-directory bench-metrics | tee $(BENCH_OUT)/metrics.md
 	set -o pipefail; $(MAKE) --no-print-directory bench-arena | tee $(BENCH_OUT)/arena.md
 	$(PY) -m config.benchdoc machine
-	@for name in render rating sampling metrics arena; do \
+	@for name in render release rating sampling metrics arena; do \
 	  $(PY) -m config.benchdoc section $$name $(BENCH_OUT)/$$name.md || exit 1; \
 	done
 	@echo "docs/benchmarks.md updated"
 
 bench-render: install
 	@$(PY) -m renderer.bench
+
+# The reference factories of ../shared/benchmark-release (skipped with a message when absent).
+bench-release: install
+	@$(PY) -m renderer.bench_release
 
 bench-rating: install
 	@$(PY) -m leaderboard.bench
