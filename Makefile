@@ -13,12 +13,13 @@ TEST_REDIS_URL ?= redis://127.0.0.1:6379/15
 export TEST_DATABASE_URL TEST_REDIS_URL
 
 .PHONY: help install install-metrics system-deps run serve demo test test-fast lint format migrations-check ci \
-        bench bench-render bench-rating bench-refresh bench-sampling bench-arena bench-metrics bench-import clean
+        bench bench-render bench-release bench-rating bench-refresh bench-sampling bench-arena bench-metrics bench-import clean
 
 help:
 	@echo "make run     set up, import and render the demo, serve on http://$(HOST):$(PORT)"
 	@echo "make test    run the test suite"
 	@echo "make bench   run every benchmark and write docs/benchmarks.md"
+	@echo "make bench-release  the benchmark release's factories through the pool against plain bpy"
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	@command -v $(PYTHON) >/dev/null || { echo "Python 3.11 is needed (bpy 5.0 is built for it): set PYTHON=/path/to/python3.11"; exit 1; }
@@ -99,6 +100,7 @@ BENCH_OUT := var/bench
 bench: install
 	@mkdir -p $(BENCH_OUT)
 	set -o pipefail; $(MAKE) --no-print-directory bench-render | tee $(BENCH_OUT)/render.md
+	set -o pipefail; $(MAKE) --no-print-directory bench-release | tee $(BENCH_OUT)/release.md
 	set -o pipefail; $(MAKE) --no-print-directory bench-rating | tee $(BENCH_OUT)/rating.md
 	set -o pipefail; $(MAKE) --no-print-directory bench-refresh | tee $(BENCH_OUT)/refresh.md
 	set -o pipefail; $(MAKE) --no-print-directory bench-sampling | tee $(BENCH_OUT)/sampling.md
@@ -106,13 +108,17 @@ bench: install
 	set -o pipefail; $(MAKE) --no-print-directory bench-arena | tee $(BENCH_OUT)/arena.md
 	set -o pipefail; $(MAKE) --no-print-directory bench-import | tee $(BENCH_OUT)/import.md
 	$(PY) -m config.benchdoc machine
-	@for name in render rating refresh sampling metrics arena import; do \
+	@for name in render release rating refresh sampling metrics arena import; do \
 	  $(PY) -m config.benchdoc section $$name $(BENCH_OUT)/$$name.md || exit 1; \
 	done
 	@echo "docs/benchmarks.md updated"
 
 bench-render: install
 	@$(PY) -m renderer.bench
+
+# The reference factories of ../shared/benchmark-release (skipped with a message when absent).
+bench-release: install
+	@$(PY) -m renderer.bench_release
 
 bench-rating: install
 	@$(PY) -m leaderboard.bench

@@ -238,6 +238,8 @@ RENDER_MEMORY_MB = envint("RENDER_MEMORY_MB", 4096)
 RENDER_VIEWS = envint("RENDER_VIEWS", 4)
 RENDER_SIZE = envint("RENDER_SIZE", 512)
 RENDER_ENGINE = envstr("RENDER_ENGINE", "workbench")
+# "fit": every view shows the whole bounding box; "reference": the reference benchmark's camera (may crop).
+RENDER_FRAMING = envstr("RENDER_FRAMING", "fit")
 # Opting out of the sandbox runs untrusted code unconfined: every job logs a warning.
 RENDER_SANDBOX = envbool("RENDER_SANDBOX", True)
 

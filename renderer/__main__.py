@@ -3,7 +3,7 @@
 Usage::
 
     python -m renderer SCRIPT_OR_MESH [MORE ...] --out DIR [--timeout S]
-        [--jobs N] [--views N] [--size PX] [--engine workbench|cycles]
+        [--jobs N] [--views N] [--size PX] [--engine workbench|cycles] [--framing fit|reference]
         [--no-sandbox]
 
 Each input gets ``DIR/<input stem>/`` with ``result.json``, ``model.glb``,
@@ -39,6 +39,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--views", type=int, default=RenderConfig.views, help="renders per asset (0: none)")
     parser.add_argument("--size", type=int, default=RenderConfig.size, help="render size in pixels")
     parser.add_argument("--engine", choices=("workbench", "cycles"), default=RenderConfig.engine)
+    parser.add_argument("--framing", choices=("fit", "reference"), default=RenderConfig.framing)
     parser.add_argument("--no-sandbox", action="store_true", help="run without bubblewrap (unsafe)")
     return parser.parse_args(argv)
 
@@ -101,6 +102,7 @@ def main(argv: list[str] | None = None) -> int:
         views=args.views,
         size=args.size,
         engine=args.engine,
+        framing=args.framing,
         sandbox=not args.no_sandbox,
     )
     dirs = output_dirs(args.inputs, args.out)

@@ -27,6 +27,7 @@ import math
 import os
 import re
 import signal
+import struct
 import sys
 import tempfile
 import time
@@ -46,6 +47,7 @@ MESH_SUFFIXES = (".glb", ".gltf", ".obj", ".ply", ".stl")
 STATUSES = ("ok", "err_exec", "err_no_mesh", "err_timeout", "err_export", "err_render")
 CLAY_GREY = (0.72, 0.72, 0.74)
 LIGHT_POWER = 3.0  # watts per square metre of light-to-object distance
+FIT_MARGIN = 0.06  # share of the half-frame left free around the bounding box ("fit" framing)
 
 Progress = Callable[[str, float], None]
 
@@ -314,8 +316,16 @@ def _y_up_box(low: np.ndarray, high: np.ndarray) -> tuple[list[float], list[floa
     return box_min, box_max
 
 
-def _export_glb(path: str, draco: bool, strip_materials: bool) -> None:
-    """Export the current scene's meshes to a GLB and anonymise it."""
+def _export_glb(
+    path: str, draco: bool, strip_materials: bool, loose_edges: bool = True, loose_points: bool = True
+) -> None:
+    """Export the current scene's meshes to a GLB and anonymise it.
+
+    ``loose_edges`` and ``loose_points`` may be switched off when the meshes
+    have none: the exporter looks for them in a Python loop over every edge
+    and vertex (a third of its time on a 200K-triangle mesh), and the file is
+    the same without the search.
+    """
     bpy.ops.export_scene.gltf(
         filepath=path,
         export_format="GLB",
@@ -333,12 +343,101 @@ def _export_glb(path: str, draco: bool, strip_materials: bool) -> None:
         export_animations=False,
         export_skins=False,
         export_morph=False,
-        use_mesh_edges=True,
-        use_mesh_vertices=True,
+        use_mesh_edges=loose_edges,
+        use_mesh_vertices=loose_points,
         export_draco_mesh_compression_enable=draco,
         export_draco_mesh_compression_level=6,
     )
     glb.anonymise_file(path)
+
+
+BIN_CHUNK = 0x004E4942
+GL_ARRAY_BUFFER, GL_ELEMENT_ARRAY_BUFFER = 34962, 34963
+GL_FLOAT, GL_UNSIGNED_INT = 5126, 5125
+GL_POINTS, GL_LINES, GL_TRIANGLES = 0, 1, 4
+
+
+def _mesh_primitives(mesh: Any) -> list[tuple[int, np.ndarray]]:
+    """The glTF primitives of one mesh: (mode, vertex indices) for triangles, loose edges, loose points.
+
+    The same parts the glTF exporter writes with ``use_mesh_edges`` and
+    ``use_mesh_vertices``: every face as triangles, edges that belong to no
+    face as lines, vertices that belong to nothing as points.
+    """
+    mesh.calc_loop_triangles()
+    triangles = np.empty(len(mesh.loop_triangles) * 3, dtype=np.uint32)
+    mesh.loop_triangles.foreach_get("vertices", triangles)
+    edges = np.empty(len(mesh.edges) * 2, dtype=np.uint32)
+    mesh.edges.foreach_get("vertices", edges)
+    face_edges = np.empty(len(mesh.loops), dtype=np.int64)
+    mesh.loops.foreach_get("edge_index", face_edges)
+    in_face = np.zeros(len(mesh.edges), dtype=bool)
+    in_face[face_edges] = True
+    loose_edges = edges.reshape(-1, 2)[~in_face].ravel()
+    used = np.zeros(len(mesh.vertices), dtype=bool)
+    used[triangles] = True
+    used[edges] = True
+    points = np.flatnonzero(~used).astype(np.uint32)
+    parts = [(GL_TRIANGLES, triangles), (GL_LINES, loose_edges), (GL_POINTS, points)]
+    return [(mode, indices) for mode, indices in parts if len(indices)]
+
+
+def _write_mesh_glb(path: str, meshes: list[Any], parts: list[list[tuple[int, np.ndarray]]]) -> None:
+    """Write the plain metrics GLB straight from the meshes' arrays (Y-up, no normals, no materials).
+
+    The glTF exporter spends most of its time splitting vertices by face
+    corner for normals and texture coordinates, which the metrics do not
+    read; this writes the same positions, triangles, loose edges and loose
+    points in a few array copies, anonymous like the browser GLB.
+    """
+    views: list[dict[str, Any]] = []
+    accessors: list[dict[str, Any]] = []
+    chunks: list[bytes] = []
+    offset = 0
+
+    def add(array: np.ndarray, target: int, component: int, kind: str) -> int:
+        nonlocal offset
+        data = array.tobytes()
+        views.append({"buffer": 0, "byteOffset": offset, "byteLength": len(data), "target": target})
+        accessor: dict[str, Any] = {"bufferView": len(views) - 1, "componentType": component, "type": kind}
+        accessor["count"] = len(array)
+        if kind == "VEC3":
+            accessor["min"], accessor["max"] = array.min(axis=0).tolist(), array.max(axis=0).tolist()
+        accessors.append(accessor)
+        chunks.append(data)
+        offset += len(data)
+        return len(accessors) - 1
+
+    gl_meshes = []
+    for mesh, mesh_parts in zip(meshes, parts, strict=True):
+        co = np.empty(len(mesh.vertices) * 3, dtype=np.float32)
+        mesh.vertices.foreach_get("co", co)
+        co = co.reshape(-1, 3)
+        position = add(
+            np.ascontiguousarray(np.stack([co[:, 0], co[:, 2], -co[:, 1]], axis=1)), GL_ARRAY_BUFFER, GL_FLOAT, "VEC3"
+        )
+        primitives = [
+            {
+                "attributes": {"POSITION": position},
+                "indices": add(indices, GL_ELEMENT_ARRAY_BUFFER, GL_UNSIGNED_INT, "SCALAR"),
+                "mode": mode,
+            }
+            for mode, indices in mesh_parts
+        ]
+        gl_meshes.append({"name": mesh.name, "primitives": primitives})
+    document = {
+        "asset": {"version": "2.0"},
+        "scene": 0,
+        "scenes": [{"nodes": list(range(len(gl_meshes)))}],
+        "nodes": [{"name": mesh["name"], "mesh": index} for index, mesh in enumerate(gl_meshes)],
+        "meshes": gl_meshes,
+        "accessors": accessors,
+        "bufferViews": views,
+        "buffers": [{"byteLength": offset}],
+    }
+    binary = b"".join(chunks)
+    rest = struct.pack("<II", len(binary), BIN_CHUNK) + binary
+    Path(path).write_bytes(glb.write_glb(glb.anonymise(document), rest))
 
 
 def export_assets(out_dir: Path, settings: dict[str, Any], progress: Progress) -> dict[str, Any]:
@@ -370,9 +469,20 @@ def export_assets(out_dir: Path, settings: dict[str, Any], progress: Progress) -
     stats: dict[str, Any] = _mesh_stats(meshes)
     stats["bbox_min"], stats["bbox_max"] = _y_up_box(low - (low + high) / 2, high - (low + high) / 2)
     stats["dimensions"] = [float(v) for v in (high - low)[[0, 2, 1]]]
+    parts = [_mesh_primitives(mesh) for mesh in meshes]
+    modes = {mode for mesh_parts in parts for mode, _ in mesh_parts}
     try:
-        _export_glb(str(out_dir / "model.glb"), settings["compress"] == "draco", settings["strip_materials"])
-        _export_glb(str(out_dir / "mesh.glb"), False, settings["strip_materials"])
+        _export_glb(
+            str(out_dir / "model.glb"),
+            settings["compress"] == "draco",
+            settings["strip_materials"],
+            loose_edges=GL_LINES in modes,
+            loose_points=GL_POINTS in modes,
+        )
+        if settings["strip_materials"]:
+            _write_mesh_glb(str(out_dir / "mesh.glb"), meshes, parts)
+        else:
+            _export_glb(str(out_dir / "mesh.glb"), False, settings["strip_materials"])
     except BaseException as exc:  # noqa: BLE001 - any exporter failure is an export error
         trace = "".join(traceback.format_exception(exc))
         raise JobError("err_export", _summary(exc), trace) from None
@@ -394,7 +504,8 @@ def _setup_workbench(scene: Any) -> None:
     shading.color_type = "SINGLE"
     shading.single_color = CLAY_GREY
     shading.show_cavity = False
-    scene.display.render_aa = "8"
+    # One sample smoothed by FXAA: 8 samples cost 2.5x the CPU time of a view for little a thumbnail shows.
+    scene.display.render_aa = "FXAA"
 
 
 def _setup_cycles(scene: Any, samples: int, extent: float) -> None:
@@ -436,11 +547,70 @@ def _aim(obj: Any, target: Vector) -> None:
     obj.rotation_euler = direction.to_track_quat("-Z", "Y").to_euler()
 
 
-def render_views(out_dir: Path, settings: dict[str, Any], extent: float, progress: Progress) -> list[str]:
+def _fit_distance(camera: Any, half: Vector, tan_half_fov: float) -> float:
+    """Distance from the centre at which every corner of the box projects inside the frame.
+
+    ``camera`` is already aimed at the centre from the wanted direction. For a
+    corner ``p`` (relative to the centre) at depth ``D + p.v`` along the view
+    axis ``v``, its image stays inside the frame while ``|p.r| / depth`` and
+    ``|p.u| / depth`` are at most ``tan_half_fov``; the smallest ``D`` that
+    satisfies this for the 8 corners is the answer.
+    """
+    rotation = camera.rotation_euler.to_matrix()
+    right, up, forward = rotation @ Vector((1, 0, 0)), rotation @ Vector((0, 1, 0)), rotation @ Vector((0, 0, -1))
+    distance = 0.0
+    for sx in (-1.0, 1.0):
+        for sy in (-1.0, 1.0):
+            for sz in (-1.0, 1.0):
+                corner = Vector((sx * half.x, sy * half.y, sz * half.z))
+                spread = max(abs(corner.dot(right)), abs(corner.dot(up)))
+                distance = max(distance, spread / tan_half_fov - corner.dot(forward))
+    return distance
+
+
+def _place_camera(camera: Any, azimuth: float, extent: float, half: Vector, framing: str) -> None:
+    """Put the camera at ``azimuth`` degrees around the (centred) geometry, looking at its centre.
+
+    ``reference``: at 1.8x the largest dimension, raised 0.6x, as in the
+    reference benchmark (which can crop tall or wide shapes). ``fit``: from
+    the same direction, at the distance where the whole bounding box fits
+    inside the frame with a margin of ``FIT_MARGIN`` of its half-width.
+    """
+    angle = math.radians(azimuth)
+    direction = Vector((1.8 * math.cos(angle), 1.8 * math.sin(angle), 0.6))
+    if framing == "reference":
+        camera.location = direction * extent
+        _aim(camera, Vector((0.0, 0.0, 0.0)))
+        return
+    direction.normalize()
+    camera.location = direction
+    _aim(camera, Vector((0.0, 0.0, 0.0)))
+    half_fov = math.atan(camera.data.sensor_width / 2.0 / camera.data.lens)
+    distance = _fit_distance(camera, half, math.tan(half_fov) * (1.0 - FIT_MARGIN))
+    camera.location = direction * max(distance, extent * 0.05)
+
+
+def render_views(
+    out_dir: Path,
+    settings: dict[str, Any],
+    extent: float,
+    progress: Progress,
+    size: list[float] | None = None,
+    seconds: list[float] | None = None,
+) -> list[str]:
     """Render the clay views around the (centred) geometry.
 
-    The camera sits at 1.8x the largest dimension, raised 0.6x, with a 50 mm
-    lens, as in the reference benchmark.
+    A 50 mm lens looks at the centre from each azimuth, raised as in the
+    reference benchmark; ``settings["framing"]`` chooses the distance (see
+    :func:`_place_camera`).
+
+    Parameters
+    ----------
+    size : list of float, optional
+        Sizes of the bounding box along Blender's x, y and z; a cube of
+        side ``extent`` when absent.
+    seconds : list of float, optional
+        Receives the wall time of each view.
 
     Returns
     -------
@@ -449,6 +619,7 @@ def render_views(out_dir: Path, settings: dict[str, Any], extent: float, progres
     """
     scene = bpy.context.scene
     extent = max(extent, 1e-6)
+    half = Vector([max(value, 1e-9) / 2.0 for value in (size or [extent] * 3)])
     if settings["engine"] == "cycles":
         _setup_cycles(scene, settings["cycles_samples"], extent)
     else:
@@ -471,13 +642,13 @@ def render_views(out_dir: Path, settings: dict[str, Any], extent: float, progres
     azimuths = settings["azimuths"]
     for index, azimuth in enumerate(azimuths):
         progress(f"rendering {index + 1}/{len(azimuths)}", 0.6 + 0.4 * index / len(azimuths))
-        angle = math.radians(azimuth)
-        distance = 1.8 * extent
-        camera.location = (distance * math.cos(angle), distance * math.sin(angle), 0.6 * extent)
-        _aim(camera, Vector((0.0, 0.0, 0.0)))
+        _place_camera(camera, azimuth, extent, half, settings.get("framing", "fit"))
         relative = f"views/view_{int(round(azimuth)) % 360:03d}.png"
         render.filepath = str(out_dir / relative)
+        started = time.perf_counter()
         bpy.ops.render.render(write_still=True)
+        if seconds is not None:
+            seconds.append(time.perf_counter() - started)
         written.append(relative)
     return written
 
@@ -574,7 +745,11 @@ def run_job(
             stage, stage_started = "render", time.perf_counter()
             cpu_started = time.process_time()
             try:
-                result["files"]["views"] = render_views(out, settings, stats["extent"], report)
+                width, height, depth = stats["dimensions"]  # Y-up: x, z, -y
+                box = [width, depth, height]
+                views: list[float] = []
+                result["timings"]["views"] = views
+                result["files"]["views"] = render_views(out, settings, stats["extent"], report, box, views)
             except BaseException as exc:  # noqa: BLE001 - any renderer failure is a render error
                 trace = "".join(traceback.format_exception(exc))
                 raise JobError("err_render", _summary(exc), trace) from None

@@ -39,6 +39,9 @@ class RenderConfig:
         Width and height of each render, in pixels.
     azimuths : tuple of float
         Camera azimuths in degrees; the first ``views`` of them are used.
+    framing : str
+        ``"fit"`` (each view's camera stands where the whole bounding box fits in the frame) or
+        ``"reference"`` (the reference benchmark's camera at 1.8x the largest dimension, which can crop).
     engine : str
         ``"workbench"`` (fast clay) or ``"cycles"`` (matches the reference
         benchmark's renders, much slower on a CPU).
@@ -85,6 +88,7 @@ class RenderConfig:
     views: int = 4
     size: int = 512
     azimuths: tuple[float, ...] = (45.0, 135.0, 225.0, 315.0)
+    framing: str = "fit"
     engine: str = "workbench"
     cycles_samples: int = 64
     compress: str = "draco"
@@ -101,6 +105,8 @@ class RenderConfig:
     def __post_init__(self) -> None:
         if self.engine not in ENGINES:
             raise ValueError(f"engine must be one of {ENGINES}, not {self.engine!r}")
+        if self.framing not in ("fit", "reference"):
+            raise ValueError(f"framing must be 'fit' or 'reference', not {self.framing!r}")
         if self.compress not in COMPRESSIONS:
             raise ValueError(f"compress must be one of {COMPRESSIONS}, not {self.compress!r}")
         if self.views < 0 or self.views > len(self.azimuths):

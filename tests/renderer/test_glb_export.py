@@ -37,7 +37,8 @@ def test_it_compresses_the_browser_glb_with_draco(run_script, tmp_path: Path) ->
     plain, _ = read_glb((out / "mesh.glb").read_bytes())
     assert "KHR_draco_mesh_compression" in model["extensionsUsed"]
     assert "KHR_draco_mesh_compression" not in plain.get("extensionsUsed", [])
-    assert (out / "model.glb").stat().st_size * 3 < (out / "mesh.glb").stat().st_size
+    # mesh.glb holds positions and indices only; model.glb adds normals and still takes under half.
+    assert (out / "model.glb").stat().st_size * 2 < (out / "mesh.glb").stat().st_size
 
 
 def test_it_rewrites_a_glb_json_chunk_losslessly() -> None:
