@@ -238,6 +238,8 @@ RENDER_MEMORY_MB = envint("RENDER_MEMORY_MB", 4096)
 RENDER_VIEWS = envint("RENDER_VIEWS", 4)
 RENDER_SIZE = envint("RENDER_SIZE", 512)
 RENDER_ENGINE = envstr("RENDER_ENGINE", "workbench")
+# The browser GLB: meshopt (gltfpack on the host, the default), draco (in Blender) or none.
+RENDER_COMPRESS = envstr("RENDER_COMPRESS", "meshopt")
 # Opting out of the sandbox runs untrusted code unconfined: every job logs a warning.
 RENDER_SANDBOX = envbool("RENDER_SANDBOX", True)
 

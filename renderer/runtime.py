@@ -22,6 +22,7 @@ def render_config() -> RenderConfig:
         views=settings.RENDER_VIEWS,
         size=settings.RENDER_SIZE,
         engine=settings.RENDER_ENGINE,
+        compress=settings.RENDER_COMPRESS,
         sandbox=settings.RENDER_SANDBOX,
     )
 
