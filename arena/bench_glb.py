@@ -235,14 +235,22 @@ def report(factories: list[Factory], figures: dict[tuple[str, str], dict[str, fl
     ]
     for compress in FORMATS:
         sizes = " + ".join(f"{f.files[compress].stat().st_size / 2**20:.2f}" for f in factories)
-        encode = " + ".join(f"{f.encode_s[compress]:.2f}" for f in factories)
+        encode = "—" if compress == "none" else " + ".join(f"{f.encode_s[compress]:.2f}" for f in factories) + " s"
         label = {"none": "uncompressed", "draco": "Draco (Blender, level 6)", "meshopt": "meshopt + quantised"}
         for link in sorted({key[1] for key in figures}, key=lambda name: name != "loopback"):
             row = figures[(compress, link)]
             lines.append(
-                f"| {label[compress]} | {sizes} MiB | {encode} s | {link} | {row['decode']:.0f} ms "
+                f"| {label[compress]} | {sizes} MiB | {encode} | {link} | {row['decode']:.0f} ms "
                 f"| {row['drawn']:.0f} ms | {row['pixels']:.0f} ms | {row['worst']:.0f} ms |"
             )
+    lines += [
+        "",
+        "Encode: Draco's is the Blender export with Draco minus the same export without (one run each, so "
+        "noisy); meshopt's is gltfpack on the host, from the plain GLB, anonymised again. "
+        "Load → decoded: from the viewer's request of the GLB to its scene (download, parse and decode). "
+        "Both drawn: the later viewer's first frame submitted; pixels read back: both frames finished on the "
+        "(software) GPU, as `readPixels` returns them. All times are from navigation.",
+    ]
     best = min(FORMATS, key=lambda name: figures[(name, "loopback")]["pixels"])
     lines += [
         "",
