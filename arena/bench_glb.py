@@ -42,7 +42,8 @@ GOAL_MS = 2000.0
 
 # Resolves with the time both stages hold their first drawn frame, read back from the GPU.
 BOTH_DRAWN = """
-() => new Promise((resolve) => {
+() => new Promise((resolve, reject) => {
+  setTimeout(() => reject(new Error("the two models were not drawn within 120 s")), 120000);
   const tick = () => {
     const canvases = ["a", "b"].map((side) => document.querySelector(`#stage-${side} canvas`));
     if (canvases.every((canvas) => canvas && canvas.dataset.rendered === "1")) {
@@ -149,6 +150,7 @@ def serve(data_dir: Path) -> tuple[str, Any]:
 
 def stock_pair(factories: list[Factory], compress: str) -> None:
     """Make the two factories, in one format, the arena's only pair."""
+    from django.core.cache import cache
     from django.core.files.base import ContentFile
 
     from arena.models import Asset, Generator, Prompt, Status
@@ -160,6 +162,7 @@ def stock_pair(factories: list[Factory], compress: str) -> None:
         asset = Asset(prompt=prompt, generator=generator, status=Status.OK, stats={"triangles": factory.triangles})
         asset.glb.save(f"{asset.public_id}/model.glb", ContentFile(factory.files[compress].read_bytes()), save=False)
         asset.save()
+    cache.clear()  # the arena keeps its pairs for a few seconds: the next page must see these
 
 
 def page_load(browser: Any, url: str, throttle: dict[str, float] | None) -> dict[str, Any]:
