@@ -13,7 +13,7 @@ TEST_REDIS_URL ?= redis://127.0.0.1:6379/15
 export TEST_DATABASE_URL TEST_REDIS_URL
 
 .PHONY: help install install-metrics system-deps run serve demo test test-fast lint format migrations-check ci \
-        bench bench-render bench-release bench-rating bench-refresh bench-sampling bench-arena bench-metrics bench-import clean
+        bench bench-render bench-release bench-rating bench-refresh bench-sampling bench-arena bench-metrics bench-import bench-glb clean
 
 help:
 	@echo "make run     set up, import and render the demo, serve on http://$(HOST):$(PORT)"
@@ -107,8 +107,9 @@ bench: install
 	set -o pipefail; $(MAKE) --no-print-directory bench-metrics | tee $(BENCH_OUT)/metrics.md
 	set -o pipefail; $(MAKE) --no-print-directory bench-arena | tee $(BENCH_OUT)/arena.md
 	set -o pipefail; $(MAKE) --no-print-directory bench-import | tee $(BENCH_OUT)/import.md
+	set -o pipefail; $(MAKE) --no-print-directory bench-glb | tee $(BENCH_OUT)/glb.md
 	$(PY) -m config.benchdoc machine
-	@for name in render release rating refresh sampling metrics arena import; do \
+	@for name in render release rating refresh sampling metrics arena import glb; do \
 	  $(PY) -m config.benchdoc section $$name $(BENCH_OUT)/$$name.md || exit 1; \
 	done
 	@echo "docs/benchmarks.md updated"
@@ -137,6 +138,10 @@ bench-arena: install
 
 bench-import: install
 	@$(PY) -m arena.bench_import
+
+# Real factories from ../shared, drawn in headless Chromium per GLB compression.
+bench-glb: install
+	@$(PY) -m arena.bench_glb
 
 clean:
 	rm -rf var test-artifacts

@@ -240,6 +240,8 @@ RENDER_SIZE = envint("RENDER_SIZE", 512)
 RENDER_ENGINE = envstr("RENDER_ENGINE", "workbench")
 # "fit": every view shows the whole bounding box; "reference": the reference benchmark's camera (may crop).
 RENDER_FRAMING = envstr("RENDER_FRAMING", "fit")
+# The browser GLB: meshopt (gltfpack on the host, the default), draco (in Blender) or none.
+RENDER_COMPRESS = envstr("RENDER_COMPRESS", "meshopt")
 # Opting out of the sandbox runs untrusted code unconfined: every job logs a warning.
 RENDER_SANDBOX = envbool("RENDER_SANDBOX", True)
 

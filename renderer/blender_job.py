@@ -4,7 +4,8 @@ A job takes a Blender Python script (or a mesh file) and an output
 directory, and writes there:
 
 - ``model.glb``: the browser asset (Y-up, centred, materials stripped,
-  Draco-compressed, names and metadata anonymised);
+  Draco-compressed if asked, names and metadata anonymised; the host
+  compresses it with meshopt by default);
 - ``mesh.glb``: the same geometry without compression, for metrics;
 - ``views/view_045.png`` ...: clay renders;
 - ``result.json``: status, error, captured output, statistics and timings.

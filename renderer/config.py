@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 ENGINES = ("workbench", "cycles")
-COMPRESSIONS = ("draco", "none")
+COMPRESSIONS = ("meshopt", "draco", "none")
 
 
 @dataclass(frozen=True)
@@ -48,7 +48,7 @@ class RenderConfig:
     cycles_samples : int
         Samples per pixel when ``engine == "cycles"``.
     compress : str
-        ``"draco"`` or ``"none"``: compression of the browser GLB.
+        ``"meshopt"`` (gltfpack, on the host), ``"draco"`` or ``"none"``: compression of the browser GLB.
     strip_materials : bool
         Drop materials from the exported GLBs (the arena shows shape only).
     sandbox : bool
@@ -91,7 +91,7 @@ class RenderConfig:
     framing: str = "fit"
     engine: str = "workbench"
     cycles_samples: int = 64
-    compress: str = "draco"
+    compress: str = "meshopt"
     strip_materials: bool = True
     sandbox: bool = True
     workers: int = 2

@@ -44,7 +44,7 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
-from renderer import sandbox
+from renderer import glb, sandbox
 from renderer.config import RenderConfig, StageOrder, job_stages
 from renderer.sandbox import CgroupUnavailable, SandboxUnavailable, SlotCgroup
 
@@ -517,6 +517,8 @@ class Worker:
             # Whatever happened, the next job starts from an empty directory.
             self.jobs += 1
             self._reset_job_dir()
+        if "glb" in result["files"] and self.config.compress == "meshopt":
+            _meshopt_compress(result, out_dir / "model.glb")
         if not self.alive():
             # Warm a replacement now so the next job does not wait for it.
             self.kill()
@@ -639,6 +641,23 @@ class Worker:
             # Something in the job directory resisted cleaning: start over
             # with a fresh worker and directory.
             self.kill()
+
+
+def _meshopt_compress(result: dict[str, Any], model: Path) -> None:
+    """Compress the browser GLB with gltfpack, here on the host, after the sandboxed export.
+
+    gltfpack runs as WebAssembly, so the untrusted file is parsed inside
+    Node.js's WebAssembly sandbox. Where it fails (Node.js or gltfpack
+    missing), the plain, anonymised GLB stays in place: the model is not
+    to blame, and the viewer draws either.
+    """
+    started = time.monotonic()
+    try:
+        glb.meshopt_compress_file(model)
+    except RuntimeError as exc:
+        logger.warning("%s; the browser GLB stays uncompressed", exc)
+    result["stats"]["glb_bytes"] = model.stat().st_size
+    result["timings"]["compress"] = time.monotonic() - started
 
 
 def _remove_tree(path: Path) -> None:

@@ -23,6 +23,7 @@ def render_config() -> RenderConfig:
         size=settings.RENDER_SIZE,
         engine=settings.RENDER_ENGINE,
         framing=settings.RENDER_FRAMING,
+        compress=settings.RENDER_COMPRESS,
         sandbox=settings.RENDER_SANDBOX,
     )
 

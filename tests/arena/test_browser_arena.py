@@ -14,12 +14,14 @@ import textwrap
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import pytest
 import trimesh
 from django.core.files.base import ContentFile
 
 from arena.models import Asset, Generator, Prompt, Status, Vote
+from renderer.glb import GENERATOR, read_glb
 from tests.arena.browser_helpers import (
     NO_WEBGL_SCRIPT,
     angle,
@@ -529,7 +531,59 @@ def test_it_says_when_a_vote_was_too_fast_to_count(page, showroom, settings):
     assert page.locator("#status").get_attribute("data-tone") == "warn"
 
 
-# -- real renders: Draco-compressed GLBs from the Blender backend --------------
+# -- compressed GLBs: meshopt (the default) and Draco ---------------------------
+
+
+def add_compressed_asset(prompt: Prompt, generator: Generator, plain: bytes, work) -> Asset:  # type: ignore[no-untyped-def]
+    """An asset whose browser GLB is ``plain`` compressed as the render pool does it."""
+    from renderer.glb import meshopt_compress_file
+
+    path = work / f"{generator.name}.glb"
+    path.write_bytes(plain)
+    meshopt_compress_file(path)
+    asset = add_asset(prompt, generator, plain)
+    asset.glb.save(f"{asset.public_id}/model.glb", ContentFile(path.read_bytes()))
+    return asset
+
+
+@pytest.fixture
+def meshopt_room(media_root, tmp_path) -> Showroom:  # type: ignore[no-untyped-def]
+    from renderer.glb import GLTFPACK_CLI
+
+    if not Path(os.environ.get("GLTFPACK") or GLTFPACK_CLI).is_file():
+        missing_service(f"needs gltfpack from npm at {GLTFPACK_CLI} (npm ci)")
+    room = Showroom()
+    prompt = Prompt.objects.create(slug="chair", text="A chair made of simple parts", category="furniture")
+    room.prompts.append(prompt)
+    for name, kind in zip(SECRETS[:2], ("chair", "lamp"), strict=True):
+        generator = Generator.objects.create(name=name, provider=SECRETS[3])
+        room.generators.append(generator)
+        room.assets.append(add_compressed_asset(prompt, generator, shape(kind), tmp_path))
+    return room
+
+
+def test_it_draws_meshopt_compressed_models_that_name_nobody(page, meshopt_room):
+    glbs: list = []
+    page.on("response", lambda response: glbs.append(response) if response.url.endswith(".glb") else None)
+    open_arena(page)
+    wait_drawn(page)
+    assert page.evaluate("arenaState.showing") == {"a": "model", "b": "model"}
+    for side in ("a", "b"):
+        drawn = coverage(page, side)
+        assert drawn is not None and 0.03 < drawn < 0.95, f"model {side} is not drawn: {drawn}"
+        assert page.evaluate(f"performance.getEntriesByName('Model {side.upper()}: drawn').length") == 1
+    page.screenshot(path=artifact("arena-meshopt.png"))
+    assert len(glbs) == 2
+    for response in glbs:
+        document, _ = read_glb(response.body())
+        assert "EXT_meshopt_compression" in document["extensionsRequired"]
+        assert document["asset"] == {"version": "2.0", "generator": GENERATOR}
+        assert [node["name"] for node in document["nodes"]] == [f"node_{i}" for i in range(len(document["nodes"]))]
+        for secret in SECRETS:
+            assert secret.lower().encode() not in response.body().lower(), f"{secret} leaked through {response.url}"
+
+
+# -- real renders: compressed GLBs from the Blender backend ---------------------
 
 BLENDER_SCRIPTS = {
     "Zephyr-Secret-9": """
@@ -583,12 +637,12 @@ def rendered(media_root, settings) -> Showroom:  # type: ignore[no-untyped-def]
     return room
 
 
-def test_it_draws_draco_compressed_renders_and_keeps_them_anonymous(page, rendered):
+def test_it_draws_meshopt_compressed_renders_and_keeps_them_anonymous(page, rendered):
     compressed = []
     for asset in rendered.assets:
         with asset.glb.open("rb") as handle:
-            compressed.append(b"KHR_draco_mesh_compression" in handle.read())
-    assert compressed[:2] == [True, True], "the solid models should come Draco-compressed"
+            compressed.append(b"EXT_meshopt_compression" in handle.read())
+    assert compressed[:2] == [True, True], "the solid models should come meshopt-compressed"
     responses: list = []
     page.on("response", lambda response: responses.append(response))
     for pair in range(1, 4):
@@ -643,3 +697,30 @@ def test_an_image_prompt_shows_every_view_and_the_reveal_names_setting_and_attem
     page.wait_for_function("() => window.arenaState.phase === 'voted'")
     assert page.locator(".reveal-setting").all_inner_texts() == ["image-to-3D · 4 views"] * 2
     assert page.locator(".reveal-attempts li").all_inner_texts() == ["attempt 0: ERR_EXEC", "attempt 1: OK"]
+
+
+def test_it_draws_draco_compressed_renders_when_the_pool_makes_them(page, media_root, tmp_path):
+    if not os.path.exists("/usr/bin/bwrap"):
+        missing_service("needs bubblewrap for the render sandbox")
+    from renderer.config import RenderConfig
+    from renderer.pool import RenderPool
+
+    prompt = Prompt.objects.create(slug="sculpture", text="A small sculpture", category="art")
+    with RenderPool(RenderConfig(workers=1, views=0, compress="draco")) as pool:
+        for name in SECRETS[:2]:
+            script = tmp_path / f"{name}.py"
+            script.write_text(textwrap.dedent(BLENDER_SCRIPTS[name]), encoding="utf-8")
+            result = pool.run(script, tmp_path / name)
+            assert result["status"] == "ok", result["error"]
+            glb = (tmp_path / name / "model.glb").read_bytes()
+            assert b"KHR_draco_mesh_compression" in glb
+            generator = Generator.objects.create(name=name, provider=SECRETS[3])
+            add_asset(prompt, generator, (tmp_path / name / "mesh.glb").read_bytes()).glb.save(
+                "model.glb", ContentFile(glb)
+            )
+    open_arena(page)
+    wait_drawn(page)
+    assert page.evaluate("arenaState.showing") == {"a": "model", "b": "model"}
+    for side in ("a", "b"):
+        drawn = coverage(page, side)
+        assert drawn is not None and drawn > 0.002, f"{side} not drawn: {drawn}"

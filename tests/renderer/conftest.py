@@ -35,6 +35,8 @@ RUN_WITHOUT_BWRAP = {
     "test_it_names_the_cause_when_bubblewrap_is_missing",
     "test_it_warns_on_every_job_without_sandbox",
     "test_it_rewrites_a_glb_json_chunk_losslessly",
+    "test_it_compresses_a_glb_with_meshopt_and_keeps_it_anonymous",
+    "test_it_leaves_the_glb_as_it_was_when_gltfpack_fails",
 }
 
 
