@@ -55,7 +55,8 @@ def test_it_compresses_the_browser_glb_with_meshopt_by_default(gltfpack, run_scr
     assert "EXT_meshopt_compression" in model["extensionsRequired"]
     assert not plain.get("extensionsUsed"), "the metrics GLB must stay plain"
     assert model["asset"] == {"version": "2.0", "generator": GENERATOR}
-    assert (out / "model.glb").stat().st_size * 3 < (out / "mesh.glb").stat().st_size
+    # mesh.glb holds positions and indices only; model.glb adds normals and still takes under 70% of it.
+    assert (out / "model.glb").stat().st_size < 0.7 * (out / "mesh.glb").stat().st_size
     assert result["stats"]["glb_bytes"] == (out / "model.glb").stat().st_size
     assert result["timings"]["compress"] > 0
 
@@ -82,7 +83,7 @@ def test_it_compresses_the_browser_glb_with_draco_when_asked(tmp_path: Path) -> 
     assert "KHR_draco_mesh_compression" in model["extensionsUsed"]
     assert "KHR_draco_mesh_compression" not in plain.get("extensionsUsed", [])
     # mesh.glb holds positions and indices only; model.glb adds normals and still takes under half.
-    assert (out / "model.glb").stat().st_size * 2 < (out / "mesh.glb").stat().st_size
+    assert (tmp_path / "out" / "model.glb").stat().st_size * 2 < (tmp_path / "out" / "mesh.glb").stat().st_size
 
 
 def named_glb() -> bytes:
