@@ -89,7 +89,7 @@ class Zygote:
         pid = os.fork()
         if pid == 0:
             os.close(read_end)
-            _child(request, write_end, self.proto_out, received, self.shader_cache)
+            _child(request, write_end, self.proto_out, received, self.shader_cache, self.sandboxed)
         os.close(write_end)
         stages = job_stages(len(request.get("settings", {}).get("azimuths", [])))
         stage = self._relay_progress(pid, read_end, stages)
@@ -296,12 +296,15 @@ def _set_limits(settings: dict[str, Any]) -> None:
     # the wall-clock limit itself.
     cpu = int(settings["timeout_s"] * (os.cpu_count() or 1)) + CPU_GRACE_S
     limits = {
-        resource.RLIMIT_AS: settings["memory_mb"] * mib,
         resource.RLIMIT_CPU: cpu,
         resource.RLIMIT_FSIZE: settings["max_file_mb"] * mib,
         resource.RLIMIT_NPROC: settings["max_procs"],
         resource.RLIMIT_CORE: 0,
     }
+    # Memory is bounded by the sandbox's cgroup (resident memory of all its processes). Where there
+    # is none, the host asks for an address-space backstop instead, well above the resident limit.
+    if settings.get("address_space_mb"):
+        limits[resource.RLIMIT_AS] = settings["address_space_mb"] * mib
     for kind, value in limits.items():
         hard = value + CPU_GRACE_S if kind == resource.RLIMIT_CPU else value
         try:
@@ -364,8 +367,14 @@ def _child(
     proto_out: int,
     received: float,
     shader_cache: list[tuple[str, bytes]],
+    sandboxed: bool,
 ) -> None:
-    """Body of the forked job process; never returns."""
+    """Body of the forked job process; never returns.
+
+    ``sandboxed``: the job runs in the sandbox's own PID namespace, where
+    every process but bwrap's init, the zygote and the job itself is one
+    the script left behind.
+    """
     code = 70
     try:
         os.setsid()
@@ -374,6 +383,8 @@ def _child(
         _isolate_descriptors(proto_out)
         settings = dict(request["settings"])
         settings["tmp_dir"] = request["tmp"]
+        # Where the processes a script leaves are looked for (the job is a session leader).
+        settings["leftovers"] = "namespace" if sandboxed else "session"
         os.environ["TMPDIR"] = request["tmp"]
         os.environ["HOME"] = request["tmp"]
         os.umask(0o022)
