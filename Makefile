@@ -13,7 +13,7 @@ TEST_REDIS_URL ?= redis://127.0.0.1:6379/15
 export TEST_DATABASE_URL TEST_REDIS_URL
 
 .PHONY: help install install-metrics system-deps run serve demo test test-fast lint format migrations-check ci \
-        bench bench-render bench-rating bench-sampling bench-arena bench-metrics clean
+        bench bench-render bench-memory bench-rating bench-sampling bench-arena bench-metrics clean
 
 help:
 	@echo "make run     set up, import and render the demo, serve on http://$(HOST):$(PORT)"
@@ -103,14 +103,19 @@ bench: install
 	set -o pipefail; $(MAKE) --no-print-directory bench-sampling | tee $(BENCH_OUT)/sampling.md
 	set -o pipefail; $(MAKE) --no-print-directory bench-metrics | tee $(BENCH_OUT)/metrics.md
 	set -o pipefail; $(MAKE) --no-print-directory bench-arena | tee $(BENCH_OUT)/arena.md
+	set -o pipefail; $(MAKE) --no-print-directory bench-memory | tee $(BENCH_OUT)/memory.md
 	$(PY) -m config.benchdoc machine
-	@for name in render rating sampling metrics arena; do \
+	@for name in render rating sampling metrics arena memory; do \
 	  $(PY) -m config.benchdoc section $$name $(BENCH_OUT)/$$name.md || exit 1; \
 	done
 	@echo "docs/benchmarks.md updated"
 
 bench-render: install
 	@$(PY) -m renderer.bench
+
+# The benchmark release's reference factories (../shared/benchmark-release): peak memory per job.
+bench-memory: install
+	@$(PY) -m renderer.bench_memory
 
 bench-rating: install
 	@$(PY) -m leaderboard.bench
