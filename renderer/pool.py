@@ -289,7 +289,12 @@ def address_space_backstop(memory_mb: int) -> int:
 
 
 def _ended_early(
-    done: dict[str, Any], stage: str, oom_kills: int, memory_mb: int | None, address_space_mb: int = 0
+    done: dict[str, Any],
+    stage: str,
+    oom_kills: int,
+    memory_mb: int | None,
+    address_space_mb: int = 0,
+    memory_limit: int = 0,
 ) -> dict[str, Any]:
     """Describe a job process that exited without writing its result.
 
@@ -308,6 +313,9 @@ def _ended_early(
         sandbox's cgroup enforces it.
     address_space_mb : int
         The address-space backstop of a job without a cgroup (0: none).
+    memory_limit : int
+        The job's memory limit, named when the zygote killed the job for
+        exceeding it.
     """
     status = STAGE_STATUS.get(stage.split(" ")[0], "err_exec")
     exit_code = done.get("exit", 0)
@@ -317,6 +325,9 @@ def _ended_early(
         return failure_result(status, f"script ended the process (exit code {exit_code}) while {stage}")
     number = -exit_code
     name = _signal_name(number)
+    if number == signal.SIGKILL and done.get("out_of_memory") is True and memory_limit:
+        # The zygote killed the job for its resident memory (see zygote.Zygote._relay_progress).
+        return failure_result(status, f"Blender {out_of_memory(memory_limit)} (while {stage})")
     cpu = done.get("cpu_s")
     if _hit_cpu_limit(number, cpu, done.get("cpu_limit_s")):
         return failure_result("err_timeout", f"job exceeded its CPU-time limit ({cpu:.1f} s of CPU time; {name})")
@@ -628,7 +639,9 @@ class Worker:
             os.close(out_fd)
         if fd is None:
             oom_kills = self.oom_kills() - self.oom_before
-            return _ended_early(done, stage, oom_kills, self.memory_limit_mb, self.address_space_mb)
+            return _ended_early(
+                done, stage, oom_kills, self.memory_limit_mb, self.address_space_mb, self.config.memory_mb
+            )
         with os.fdopen(fd, "rb") as handle:
             try:
                 raw = json.loads(handle.read())
