@@ -17,8 +17,10 @@ from __future__ import annotations
 import fcntl
 import os
 import select
+import signal
 import struct
 import sys
+import time
 from typing import Any
 
 F_SETPIPE_SZ = 1031
@@ -26,6 +28,7 @@ PIPE_BYTES = 1 << 20
 # Reads allowed once the job asks for the result, in case a process the script left keeps writing.
 DRAIN_READS = 64
 LENGTH = struct.Struct("<Q")
+REPLY_TIMEOUT_S = 5.0
 
 
 def dropped_note(count: int) -> str:
@@ -76,14 +79,18 @@ def _read_into(fd: int, sink: Bounded) -> bool:
 
 
 def _reader(streams: dict[int, Bounded], control: int, reply: int) -> None:
-    """Body of the reader process: keep the streams until asked, then send them back."""
+    """Body of the reader process: keep the streams until the control pipe closes, then send them back.
+
+    Only the end of the control pipe stops it: a script may write into any
+    pipe it holds, and what it writes there is dropped.
+    """
     open_fds = set(streams)
     while open_fds:
         ready, _, _ = select.select([*open_fds, control], [], [])
-        if control in ready:
+        if control in ready and not os.read(control, 65536):
             break
         for fd in ready:
-            if not _read_into(fd, streams[fd]):
+            if fd != control and not _read_into(fd, streams[fd]):
                 open_fds.discard(fd)
     for fd in open_fds:
         # What was written before the job asked is in the pipe; a writer left behind is not waited for.
@@ -164,8 +171,8 @@ class OutputCapture:
         if not self.pid:
             return texts
         try:
-            os.write(self.control, b"x")
-            data = _read_all(self.reply)
+            os.close(self.control)
+            data = _read_all(self.reply, REPLY_TIMEOUT_S)
             for key in ("stdout", "stderr"):
                 (length,) = LENGTH.unpack_from(data)
                 texts[key] = data[LENGTH.size : LENGTH.size + length].decode("utf-8", errors="replace")
@@ -174,8 +181,13 @@ class OutputCapture:
             # The script killed the reader: what it printed is lost, the job goes on.
             pass
         finally:
-            os.close(self.control)
             os.close(self.reply)
+            try:
+                # A reader that did not answer in time (a process the script forked holds the
+                # control pipe open) is not waited for longer.
+                os.kill(self.pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
             try:
                 os.waitpid(self.pid, 0)
             except ChildProcessError:
@@ -184,9 +196,13 @@ class OutputCapture:
         return texts
 
 
-def _read_all(fd: int) -> bytes:
-    """Everything from ``fd`` until end of file."""
+def _read_all(fd: int, timeout_s: float) -> bytes:
+    """Everything from ``fd`` until end of file, or what came within ``timeout_s``."""
     parts = []
-    while chunk := os.read(fd, 1 << 16):
+    deadline = time.monotonic() + timeout_s
+    while (remaining := deadline - time.monotonic()) > 0 and select.select([fd], [], [], remaining)[0]:
+        chunk = os.read(fd, 1 << 16)
+        if not chunk:
+            break
         parts.append(chunk)
     return b"".join(parts)
