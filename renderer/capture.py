@@ -134,18 +134,25 @@ class OutputCapture:
                 pass
         sys.stdout.flush()
         sys.stderr.flush()
-        pid = os.fork()
-        if pid == 0:
+        # Forked twice, so that the reader is not a child of the job: a script that waits for all
+        # its children (os.wait() until ChildProcessError) must not wait for the reader.
+        middle = os.fork()
+        if middle == 0:
             code = 1
             try:
-                for fd in (control_write, reply_read, *(write_end for _, write_end in pipes.values())):
-                    os.close(fd)
-                _reader({read_end: Bounded(self.limit) for read_end, _ in pipes.values()}, control_read, reply_write)
+                if os.fork() == 0:
+                    for fd in (control_write, reply_read, *(write_end for _, write_end in pipes.values())):
+                        os.close(fd)
+                    os.write(reply_write, LENGTH.pack(os.getpid()))
+                    _reader(
+                        {read_end: Bounded(self.limit) for read_end, _ in pipes.values()}, control_read, reply_write
+                    )
                 code = 0
             finally:
                 os._exit(code)
-        self.pid = pid
+        os.waitpid(middle, 0)
         self.control, self.reply = control_write, reply_read
+        (self.pid,) = LENGTH.unpack(_read_exactly(reply_read, LENGTH.size))
         for fd in (control_read, reply_write, *(read_end for read_end, _ in pipes.values())):
             os.close(fd)
         self.py_streams = (sys.stdout, sys.stderr)
@@ -184,16 +191,20 @@ class OutputCapture:
             os.close(self.reply)
             try:
                 # A reader that did not answer in time (a process the script forked holds the
-                # control pipe open) is not waited for longer.
+                # control pipe open) is not waited for longer; the namespace's init reaps it.
                 os.kill(self.pid, signal.SIGKILL)
             except ProcessLookupError:
                 pass
-            try:
-                os.waitpid(self.pid, 0)
-            except ChildProcessError:
-                pass
             self.pid = 0
         return texts
+
+
+def _read_exactly(fd: int, size: int) -> bytes:
+    """``size`` bytes from ``fd`` (fewer only at end of file)."""
+    data = b""
+    while len(data) < size and (chunk := os.read(fd, size - len(data))):
+        data += chunk
+    return data
 
 
 def _read_all(fd: int, timeout_s: float) -> bytes:

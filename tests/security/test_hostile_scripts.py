@@ -52,15 +52,15 @@ import os, bpy
 print("uid", os.getuid())
 for directory in ("/tmp", "/job/tmp", "/job/out", "/job/in", "/dev/shm"):
     print(directory, sorted(os.listdir(directory)))
-def parent(pid):
+def session(pid):
     try:
-        return int(open(f"/proc/{pid}/stat", "rb").read().rsplit(b")", 1)[1].split()[1])
+        return int(open(f"/proc/{pid}/stat", "rb").read().rsplit(b")", 1)[1].split()[3])
     except (OSError, IndexError):
         return None
-# The job's own output reader is its child; anything else would be an earlier job's.
+# The job's own output reader is in its session; anything else would be an earlier job's.
 others = [
     int(p) for p in os.listdir("/proc")
-    if p.isdigit() and int(p) not in (1, 2, os.getpid()) and parent(int(p)) != os.getpid()
+    if p.isdigit() and int(p) not in (1, 2, os.getpid()) and session(int(p)) != os.getsid(0)
 ]
 print("other processes", others)
 bpy.ops.mesh.primitive_cube_add()
