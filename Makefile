@@ -13,7 +13,7 @@ TEST_REDIS_URL ?= redis://127.0.0.1:6379/15
 export TEST_DATABASE_URL TEST_REDIS_URL
 
 .PHONY: help install install-metrics system-deps run serve demo test test-fast lint format migrations-check ci \
-        bench bench-render bench-release bench-rating bench-refresh bench-sampling bench-arena bench-metrics bench-import bench-glb clean
+        bench bench-render bench-release bench-memory bench-rating bench-refresh bench-sampling bench-arena bench-metrics bench-import bench-glb clean
 
 help:
 	@echo "make run     set up, import and render the demo, serve on http://$(HOST):$(PORT)"
@@ -108,8 +108,9 @@ bench: install
 	set -o pipefail; $(MAKE) --no-print-directory bench-arena | tee $(BENCH_OUT)/arena.md
 	set -o pipefail; $(MAKE) --no-print-directory bench-import | tee $(BENCH_OUT)/import.md
 	set -o pipefail; $(MAKE) --no-print-directory bench-glb | tee $(BENCH_OUT)/glb.md
+	set -o pipefail; $(MAKE) --no-print-directory bench-memory | tee $(BENCH_OUT)/memory.md
 	$(PY) -m config.benchdoc machine
-	@for name in render release rating refresh sampling metrics arena import glb; do \
+	@for name in render release rating refresh sampling metrics arena import glb memory; do \
 	  $(PY) -m config.benchdoc section $$name $(BENCH_OUT)/$$name.md || exit 1; \
 	done
 	@echo "docs/benchmarks.md updated"
@@ -120,6 +121,10 @@ bench-render: install
 # The reference factories of ../shared/benchmark-release (skipped with a message when absent).
 bench-release: install
 	@$(PY) -m renderer.bench_release
+
+# The benchmark release's reference factories (../shared/benchmark-release): peak memory per job.
+bench-memory: install
+	@$(PY) -m renderer.bench_memory
 
 bench-rating: install
 	@$(PY) -m leaderboard.bench

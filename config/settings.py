@@ -234,7 +234,7 @@ LOGIN_REDIRECT_URL = "/arena/"
 # The render backend (renderer/config.py holds the defaults of the Blender side).
 RENDER_WORKERS = envint("RENDER_WORKERS", 2)
 RENDER_TIMEOUT = envfloat("RENDER_TIMEOUT", 240.0)
-RENDER_MEMORY_MB = envint("RENDER_MEMORY_MB", 4096)
+RENDER_MEMORY_MB = envint("RENDER_MEMORY_MB", 6144)
 RENDER_VIEWS = envint("RENDER_VIEWS", 4)
 RENDER_SIZE = envint("RENDER_SIZE", 512)
 RENDER_ENGINE = envstr("RENDER_ENGINE", "workbench")

@@ -30,11 +30,9 @@ import re
 import signal
 import struct
 import sys
-import tempfile
 import time
 import traceback
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -43,6 +41,8 @@ import numpy as np
 from mathutils import Matrix, Vector
 
 from renderer import glb
+from renderer.capture import OutputCapture
+from renderer.leftovers import end_leftovers
 
 MESH_SUFFIXES = (".glb", ".gltf", ".obj", ".ply", ".stl")
 STATUSES = ("ok", "err_exec", "err_no_mesh", "err_timeout", "err_export", "err_render")
@@ -89,52 +89,6 @@ def reset_scene() -> None:
 # Running the user's script
 
 
-@contextmanager
-def _captured_output(tmp_dir: str, limit: int) -> Iterator[dict[str, str]]:
-    """Redirect file descriptors 1 and 2 to files and keep their first bytes.
-
-    Blender and C extensions write straight to the descriptors, so replacing
-    ``sys.stdout`` alone would miss part of the output. The files live in the
-    job's scratch directory; only ``limit`` bytes of each are read back.
-    """
-    captured: dict[str, str] = {"stdout": "", "stderr": ""}
-    sys.stdout.flush()
-    sys.stderr.flush()
-    saved = {1: os.dup(1), 2: os.dup(2)}
-    files = {
-        1: tempfile.TemporaryFile(dir=tmp_dir, prefix="stdout"),
-        2: tempfile.TemporaryFile(dir=tmp_dir, prefix="stderr"),
-    }
-    py_streams = (sys.stdout, sys.stderr)
-    try:
-        for fd, handle in files.items():
-            os.dup2(handle.fileno(), fd)
-        yield captured
-    finally:
-        # The script may have replaced or closed the Python-level streams.
-        sys.stdout, sys.stderr = py_streams
-        for stream in py_streams:
-            try:
-                stream.flush()
-            except (OSError, ValueError):
-                pass
-        for fd, handle in files.items():
-            os.dup2(saved[fd], fd)
-            os.close(saved[fd])
-            captured["stdout" if fd == 1 else "stderr"] = _read_bounded(handle, limit)
-            handle.close()
-
-
-def _read_bounded(handle: Any, limit: int) -> str:
-    """Return the first ``limit`` bytes of a file, noting what was cut."""
-    size = os.fstat(handle.fileno()).st_size
-    handle.seek(0)
-    text = handle.read(limit).decode("utf-8", errors="replace")
-    if size > limit:
-        text += f"\n[... {size - limit} more bytes not kept]"
-    return text
-
-
 def _script_line(exc: BaseException, script_path: str) -> int | None:
     """Return the line of the user's script where ``exc`` was raised."""
     if isinstance(exc, SyntaxError) and exc.filename == script_path:
@@ -146,8 +100,19 @@ def _script_line(exc: BaseException, script_path: str) -> int | None:
     return line
 
 
-def _error_line(exc: BaseException, script_path: str) -> str:
-    """Format an exception as one line, e.g. ``KeyError: 'x' (line 12)``."""
+def _error_line(exc: BaseException, script_path: str, limits: dict[str, Any] | None = None) -> str:
+    """Format an exception as one line, e.g. ``KeyError: 'x' (line 12)``.
+
+    A ``MemoryError`` is named as running out of memory, with the job's
+    limit when ``limits`` (the job's settings) give it.
+    """
+    if isinstance(exc, MemoryError) and limits and limits.get("memory_mb"):
+        line = _script_line(exc, script_path)
+        where = f" (MemoryError, line {line})" if line is not None else " (MemoryError)"
+        message = f"ran out of memory{where}: the job's limit is {limits['memory_mb']} MiB (RENDER_MEMORY_MB)"
+        if limits.get("address_space_mb"):
+            message += f"; without a cgroup, its address space is capped at {limits['address_space_mb']} MiB"
+        return message
     if isinstance(exc, SystemExit):
         return f"script called sys.exit({exc.code!r})"
     if isinstance(exc, SyntaxError):
@@ -159,8 +124,11 @@ def _error_line(exc: BaseException, script_path: str) -> str:
     return f"{message} (line {line})" if line is not None else message
 
 
-def run_script(script_path: str) -> None:
+def run_script(script_path: str, limits: dict[str, Any] | None = None) -> None:
     """Execute a script as ``__main__``, the way ``runpy.run_path`` does.
+
+    ``limits`` (the job's settings) give the memory limit to name if the
+    script runs out.
 
     Raises
     ------
@@ -188,7 +156,7 @@ def run_script(script_path: str) -> None:
             sys.argv = saved_argv
     except BaseException as exc:  # noqa: BLE001 - every failure is the script's
         trace = "".join(traceback.format_exception(exc))
-        raise JobError("err_exec", _error_line(exc, script_path), trace) from None
+        raise JobError("err_exec", _error_line(exc, script_path, limits), trace) from None
 
 
 def import_mesh(path: str) -> None:
@@ -683,19 +651,32 @@ def _empty_result() -> dict[str, Any]:
     }
 
 
-def _load(input_path: str, tmp_dir: str, limit: int, result: dict[str, Any]) -> None:
-    """Run the script (or import the mesh) with its output captured."""
-    captured: dict[str, str] = {}
+def _load(input_path: str, settings: dict[str, Any], result: dict[str, Any]) -> None:
+    """Run the script (or import the mesh) with its output captured.
+
+    When it returns, the processes it left running are ended (with a note
+    in ``stderr``): they would hold the sandbox's task limit and memory
+    that export and renders need. ``settings["leftovers"]`` says where to
+    look: ``"namespace"`` (the sandbox's PID namespace), ``"session"`` (the
+    job's own session) or absent (stand-alone run: nothing is ended).
+    """
+    # Blender and C extensions write straight to descriptors 1 and 2: both are captured, bounded.
+    capture = OutputCapture(settings["stdout_limit"])
+    capture.start()
+    ended = 0
     try:
-        with _captured_output(tmp_dir, limit) as captured:
-            if input_path.lower().endswith(MESH_SUFFIXES):
-                import_mesh(input_path)
-            else:
-                run_script(input_path)
+        if input_path.lower().endswith(MESH_SUFFIXES):
+            import_mesh(input_path)
+        else:
+            run_script(input_path, settings)
     finally:
+        if settings.get("leftovers") in ("namespace", "session"):
+            ended = end_leftovers(settings["leftovers"] == "namespace", keep=(capture.pid,))
         # The output is kept whether or not the script failed.
-        result["stdout"] = captured.get("stdout", "")
-        result["stderr"] = captured.get("stderr", "")
+        result.update(capture.finish())
+        if ended:
+            noun = "process" if ended == 1 else "processes"
+            result["stderr"] += f"\n[{ended} leftover {noun} of the script ended before export]\n"
 
 
 def run_job(
@@ -735,7 +716,7 @@ def run_job(
     stage = "script"
     try:
         report("running", 0.05)
-        _load(input_path, settings.get("tmp_dir") or tempfile.gettempdir(), settings["stdout_limit"], result)
+        _load(input_path, settings, result)
         result["timings"]["script"] = time.perf_counter() - stage_started
         stage, stage_started = "export", time.perf_counter()
         stats = export_assets(out, settings, report)

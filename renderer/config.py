@@ -26,13 +26,24 @@ class RenderConfig:
         Wall-clock limit of one job (script, export and renders), enforced by
         the host process, which kills the whole sandbox when it is exceeded.
     memory_mb : int
-        Address-space limit (``RLIMIT_AS``) of the job process, in MiB.
+        Resident memory a job may use, in MiB (``RENDER_MEMORY_MB``). The
+        slot's cgroup enforces it on all processes of the sandbox together
+        (with ``tmpfs_mb`` for its private ``/tmp``); the job then has no
+        address-space limit. Without a cgroup, only a backstop on each
+        process's address space applies (``2 x memory_mb + 4096``, see
+        :func:`renderer.pool.address_space_backstop`). The default fits the
+        reference factories with room to spare (docs/benchmarks.md, "Memory
+        of the real factories").
     max_file_mb : int
         Largest file a job may write (``RLIMIT_FSIZE``), in MiB.
     max_procs : int
         Process and thread limit (``RLIMIT_NPROC``) of the worker's user.
+        Processes a script leaves running are ended when it returns, so
+        they do not hold this limit during export and renders.
     stdout_limit : int
-        Bytes of the script's stdout and of its stderr kept in the result.
+        Bytes of the script's stdout and of its stderr kept in the result:
+        the first and the last half of each, with a note of how many bytes
+        were dropped in between; printing more never fails the script.
     views : int
         Number of clay renders per asset (0 skips rendering).
     size : int
@@ -81,7 +92,7 @@ class RenderConfig:
     """
 
     timeout_s: float = 240.0
-    memory_mb: int = 4096
+    memory_mb: int = 6144
     max_file_mb: int = 512
     max_procs: int = 256
     stdout_limit: int = 65536

@@ -62,10 +62,15 @@ MAX_VIEW_BYTES = 32 << 20
 STAGE_STATUS = {"exporting": "err_export", "rendering": "err_render"}
 # Signals with which Blender itself crashes, as opposed to being killed.
 CRASH_SIGNALS = {signal.SIGSEGV, signal.SIGBUS, signal.SIGABRT, signal.SIGILL, signal.SIGFPE, signal.SIGTRAP}
+ALLOCATION_SIGNALS = {signal.SIGSEGV, signal.SIGBUS, signal.SIGABRT}
 # The kernel checks RLIMIT_CPU against tick-sampled CPU time; the precise time a dead process
 # shows can be lower on a busy machine (1.7 s for a 2 s limit was seen): a kill after this share
 # of the limit counts as the limit's.
 CPU_LIMIT_SHARE = 0.75
+# Without a cgroup, the job's address space is capped at memory_mb x factor + extra (see
+# address_space_backstop).
+ADDRESS_SPACE_FACTOR = 2
+ADDRESS_SPACE_EXTRA_MB = 4096
 # Tasks of a sandbox beyond the job's max_procs: bwrap's init and the zygote's threads.
 EXTRA_TASKS = 16
 
@@ -256,14 +261,41 @@ def _hit_cpu_limit(number: int, cpu: Any, limits: Any) -> bool:
     return False
 
 
+def out_of_memory(memory_mb: int) -> str:
+    """The words that name a job that ran out of memory, with its limit."""
+    return f"ran out of memory: the job's limit is {memory_mb} MiB (RENDER_MEMORY_MB)"
+
+
 def _oom_note(oom_kills: int, memory_mb: int | None) -> str:
-    """What the out-of-memory killer did during a job, as the end of an error message."""
+    """What the out-of-memory killer did during a job, as the end of an error message.
+
+    ``memory_mb`` is the job's limit when the sandbox's cgroup enforces it,
+    None when the kill concerns the whole machine.
+    """
     processes = "process" if oom_kills == 1 else "processes"
-    where = f"at the sandbox's memory limit of {memory_mb} MiB" if memory_mb else "on this machine"
-    return f"the kernel's out-of-memory killer ended {oom_kills} {processes} {where}"
+    if memory_mb:
+        return f"{out_of_memory(memory_mb)}; the kernel's out-of-memory killer ended {oom_kills} {processes}"
+    return f"the kernel's out-of-memory killer ended {oom_kills} {processes} on this machine"
 
 
-def _ended_early(done: dict[str, Any], stage: str, oom_kills: int, memory_mb: int | None) -> dict[str, Any]:
+def address_space_backstop(memory_mb: int) -> int:
+    """The ``RLIMIT_AS`` of a job without a cgroup, in MiB: well above its resident limit.
+
+    Blender reserves far more address space than it touches (thread stacks,
+    allocator arenas); the reference factories map 2-3 GiB more than they
+    hold (docs/benchmarks.md), so only a runaway allocation meets this.
+    """
+    return memory_mb * ADDRESS_SPACE_FACTOR + ADDRESS_SPACE_EXTRA_MB
+
+
+def _ended_early(
+    done: dict[str, Any],
+    stage: str,
+    oom_kills: int,
+    memory_mb: int | None,
+    address_space_mb: int = 0,
+    memory_limit: int = 0,
+) -> dict[str, Any]:
     """Describe a job process that exited without writing its result.
 
     Parameters
@@ -277,7 +309,13 @@ def _ended_early(done: dict[str, Any], stage: str, oom_kills: int, memory_mb: in
         Processes the out-of-memory killer ended during the job: in the
         sandbox's cgroup (``memory_mb`` given), else on the whole machine.
     memory_mb : int or None
-        The sandbox's memory limit, when a cgroup enforces one.
+        The job's memory limit (``RenderConfig.memory_mb``), when the
+        sandbox's cgroup enforces it.
+    address_space_mb : int
+        The address-space backstop of a job without a cgroup (0: none).
+    memory_limit : int
+        The job's memory limit, named when the zygote killed the job for
+        exceeding it.
     """
     status = STAGE_STATUS.get(stage.split(" ")[0], "err_exec")
     exit_code = done.get("exit", 0)
@@ -287,13 +325,26 @@ def _ended_early(done: dict[str, Any], stage: str, oom_kills: int, memory_mb: in
         return failure_result(status, f"script ended the process (exit code {exit_code}) while {stage}")
     number = -exit_code
     name = _signal_name(number)
+    if number == signal.SIGKILL and done.get("out_of_memory") is True and memory_limit:
+        # The zygote killed the job for its resident memory (see zygote.Zygote._relay_progress).
+        return failure_result(status, f"Blender {out_of_memory(memory_limit)} (while {stage})")
     cpu = done.get("cpu_s")
     if _hit_cpu_limit(number, cpu, done.get("cpu_limit_s")):
         return failure_result("err_timeout", f"job exceeded its CPU-time limit ({cpu:.1f} s of CPU time; {name})")
     if number == signal.SIGKILL and oom_kills > 0:
-        return failure_result(status, f"Blender was killed ({name}) while {stage}: {_oom_note(oom_kills, memory_mb)}")
-    verb = "crashed" if number in CRASH_SIGNALS else "was killed"
-    return failure_result(status, f"Blender {verb} ({name}) while {stage}")
+        if memory_mb:
+            return failure_result(status, f"Blender {_oom_note(oom_kills, memory_mb)} (while {stage})")
+        return failure_result(status, f"Blender was killed ({name}) while {stage}: {_oom_note(oom_kills, None)}")
+    if number in CRASH_SIGNALS:
+        hint = ""
+        if address_space_mb and number in ALLOCATION_SIGNALS:
+            # A failed allocation aborts (std::bad_alloc) or dereferences NULL.
+            hint = (
+                f": it may have run out of memory (without a cgroup, the job's address space is capped"
+                f" at {address_space_mb} MiB, from RENDER_MEMORY_MB)"
+            )
+        return failure_result(status, f"Blender crashed ({name}) while {stage}{hint}")
+    return failure_result(status, f"Blender was killed ({name}) while {stage}")
 
 
 class Worker:
@@ -355,17 +406,23 @@ class Worker:
             )
         except CgroupUnavailable as exc:
             logger.warning(
-                "render worker %d runs without a cgroup (%s): memory is limited per process only, "
-                "and CPU priority by niceness only",
+                "render worker %d runs without a cgroup (%s): memory is limited per process only, by an "
+                "address-space backstop of %d MiB, and CPU priority by niceness only",
                 self.index,
                 exc,
+                address_space_backstop(self.config.memory_mb),
             )
             return None
 
     @property
     def memory_limit_mb(self) -> int | None:
-        """The memory limit of the whole sandbox, when a cgroup enforces one."""
-        return self.cgroup.memory_bytes >> 20 if self.cgroup is not None else None
+        """The job's memory limit, when the sandbox's cgroup enforces it (with ``tmpfs_mb`` for its /tmp)."""
+        return self.config.memory_mb if self.cgroup is not None else None
+
+    @property
+    def address_space_mb(self) -> int:
+        """The job's ``RLIMIT_AS`` in MiB: none (0) under a cgroup, else a generous backstop."""
+        return 0 if self.cgroup is not None else address_space_backstop(self.config.memory_mb)
 
     def oom_kills(self) -> int:
         """The out-of-memory kill count that covers this worker: its cgroup's, else the machine's."""
@@ -547,7 +604,7 @@ class Worker:
             "input": f"{self.inside}/in/{name}",
             "out": f"{self.inside}/out",
             "tmp": f"{self.inside}/tmp",
-            "settings": self.config.job_settings(),
+            "settings": {**self.config.job_settings(), "address_space_mb": self.address_space_mb},
         }
         # Only known stage names, each once and in order, whatever the job wrote (the
         # zygote filters the same way); the fraction is the host's own.
@@ -583,7 +640,10 @@ class Worker:
         if out_fd is not None:
             os.close(out_fd)
         if fd is None:
-            return _ended_early(done, stage, self.oom_kills() - self.oom_before, self.memory_limit_mb)
+            oom_kills = self.oom_kills() - self.oom_before
+            return _ended_early(
+                done, stage, oom_kills, self.memory_limit_mb, self.address_space_mb, self.config.memory_mb
+            )
         with os.fdopen(fd, "rb") as handle:
             try:
                 raw = json.loads(handle.read())

@@ -43,6 +43,8 @@ SCRATCH_DIRS = ("/tmp", "/dev/shm", "/var/tmp")
 MAX_PROGRESS_LINE = 4096
 CPU_GRACE_S = 5
 OOM_SCORE_ADJ = 1000
+MEMORY_POLL_S = 0.05
+PAGE_BYTES = os.sysconf("SC_PAGE_SIZE")
 
 
 class Zygote:
@@ -89,10 +91,11 @@ class Zygote:
         pid = os.fork()
         if pid == 0:
             os.close(read_end)
-            _child(request, write_end, self.proto_out, received, self.shader_cache)
+            _child(request, write_end, self.proto_out, received, self.shader_cache, self.sandboxed)
         os.close(write_end)
         stages = job_stages(len(request.get("settings", {}).get("azimuths", [])))
-        stage = self._relay_progress(pid, read_end, stages)
+        memory_mb = int(request.get("settings", {}).get("memory_mb") or 0)
+        stage, out_of_memory = self._relay_progress(pid, read_end, stages, memory_mb)
         # Read what the kernel kept of the dead child before reaping it.
         os.waitid(os.P_PID, pid, os.WEXITED | os.WNOWAIT)
         cpu = _cpu_seconds(pid)
@@ -105,26 +108,39 @@ class Zygote:
             "stage": stage,
             "cpu_s": cpu if cpu is not None else usage.ru_utime + usage.ru_stime,
             "cpu_limit_s": cpu_limit,
+            "out_of_memory": out_of_memory,
         }
 
-    def _relay_progress(self, pid: int, read_end: int, stages: list[tuple[str, float]]) -> str:
-        """Forward the child's progress lines until the child exits.
+    def _relay_progress(
+        self, pid: int, read_end: int, stages: list[tuple[str, float]], memory_mb: int
+    ) -> tuple[str, bool]:
+        """Forward the child's progress lines until the child exits, watching its memory.
 
         Waiting on a pidfd rather than on end-of-file matters: a process the
-        script left running may keep the pipe open forever.
+        script left running may keep the pipe open forever. Every
+        ``MEMORY_POLL_S`` the job process's resident anonymous memory is
+        read; above ``memory_mb`` the job is killed. That ends a job the
+        cgroup would end too, but sooner: a cgroup at its limit first
+        evicts the file pages Blender runs from, and a job that is
+        re-reading its own code can take many seconds to be killed.
 
         Returns
         -------
-        str
-            The last stage the child reported.
+        (str, bool)
+            The last stage the child reported, and whether it was killed
+            for its memory.
         """
         pidfd = os.pidfd_open(pid)
         watched = [read_end, pidfd]
         progress = StageOrder(stages)
         pending = b""
+        killed = False
         try:
             while True:
-                ready, _, _ = select.select(watched, [], [])
+                ready, _, _ = select.select(watched, [], [], MEMORY_POLL_S if memory_mb and not killed else None)
+                if memory_mb and not killed and _anonymous_mb(pid) > memory_mb:
+                    os.kill(pid, signal.SIGKILL)
+                    killed = True
                 if read_end in ready:
                     chunk = os.read(read_end, 65536)
                     if not chunk:
@@ -138,7 +154,7 @@ class Zygote:
                             pending = self._forward(pending + os.read(read_end, 65536), progress)
                         except BlockingIOError:
                             pass
-                    return progress.stage
+                    return progress.stage, killed
         finally:
             os.close(pidfd)
             os.close(read_end)
@@ -171,6 +187,16 @@ class Zygote:
         _reap()
         if self.sandboxed:
             _wipe_scratch(self.scratch_keep)
+
+
+def _anonymous_mb(pid: int) -> float:
+    """Resident memory of a process that no file backs (``statm``: resident - shared), in MiB."""
+    try:
+        with open(f"/proc/{pid}/statm", "rb") as handle:
+            fields = handle.read().split()
+        return (int(fields[1]) - int(fields[2])) * PAGE_BYTES / (1 << 20)
+    except (OSError, IndexError, ValueError):
+        return 0.0
 
 
 def _cpu_seconds(pid: int) -> float | None:
@@ -296,12 +322,15 @@ def _set_limits(settings: dict[str, Any]) -> None:
     # the wall-clock limit itself.
     cpu = int(settings["timeout_s"] * (os.cpu_count() or 1)) + CPU_GRACE_S
     limits = {
-        resource.RLIMIT_AS: settings["memory_mb"] * mib,
         resource.RLIMIT_CPU: cpu,
         resource.RLIMIT_FSIZE: settings["max_file_mb"] * mib,
         resource.RLIMIT_NPROC: settings["max_procs"],
         resource.RLIMIT_CORE: 0,
     }
+    # Memory is bounded by the sandbox's cgroup (resident memory of all its processes). Where there
+    # is none, the host asks for an address-space backstop instead, well above the resident limit.
+    if settings.get("address_space_mb"):
+        limits[resource.RLIMIT_AS] = settings["address_space_mb"] * mib
     for kind, value in limits.items():
         hard = value + CPU_GRACE_S if kind == resource.RLIMIT_CPU else value
         try:
@@ -364,8 +393,14 @@ def _child(
     proto_out: int,
     received: float,
     shader_cache: list[tuple[str, bytes]],
+    sandboxed: bool,
 ) -> None:
-    """Body of the forked job process; never returns."""
+    """Body of the forked job process; never returns.
+
+    ``sandboxed``: the job runs in the sandbox's own PID namespace, where
+    every process but bwrap's init, the zygote and the job itself is one
+    the script left behind.
+    """
     code = 70
     try:
         os.setsid()
@@ -374,6 +409,8 @@ def _child(
         _isolate_descriptors(proto_out)
         settings = dict(request["settings"])
         settings["tmp_dir"] = request["tmp"]
+        # Where the processes a script leaves are looked for (the job is a session leader).
+        settings["leftovers"] = "namespace" if sandboxed else "session"
         os.environ["TMPDIR"] = request["tmp"]
         os.environ["HOME"] = request["tmp"]
         os.umask(0o022)

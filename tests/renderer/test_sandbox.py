@@ -179,7 +179,7 @@ def test_it_turns_a_memory_hog_into_an_error(run_script) -> None:
     started = time.monotonic()
     result = run_script("import bpy\nblob = bytearray(16 * 1024 ** 3)\n")
     assert result["status"] == "err_exec"
-    assert "MemoryError" in result["error"]
+    assert "ran out of memory" in result["error"]
     assert time.monotonic() - started < 30
 
 

@@ -52,7 +52,16 @@ import os, bpy
 print("uid", os.getuid())
 for directory in ("/tmp", "/job/tmp", "/job/out", "/job/in", "/dev/shm"):
     print(directory, sorted(os.listdir(directory)))
-others = [int(p) for p in os.listdir("/proc") if p.isdigit() and int(p) not in (1, 2, os.getpid())]
+def session(pid):
+    try:
+        return int(open(f"/proc/{pid}/stat", "rb").read().rsplit(b")", 1)[1].split()[3])
+    except (OSError, IndexError):
+        return None
+# The job's own output reader is in its session; anything else would be an earlier job's.
+others = [
+    int(p) for p in os.listdir("/proc")
+    if p.isdigit() and int(p) not in (1, 2, os.getpid()) and session(int(p)) != os.getsid(0)
+]
 print("other processes", others)
 bpy.ops.mesh.primitive_cube_add()
 """
@@ -410,8 +419,8 @@ def test_it_reports_a_job_killed_at_the_memory_limit(limited, limits_pool: Rende
     outcome = limited("oom_main.py")
     assert outcome.result["status"] == "err_exec"
     assert re.fullmatch(
-        r"Blender was killed \(SIGKILL\) while running: the kernel's out-of-memory killer ended \d+ process(es)? "
-        r"at the sandbox's memory limit of 2112 MiB",
+        r"Blender ran out of memory: the job's limit is 2048 MiB \(RENDER_MEMORY_MB\); "
+        r"the kernel's out-of-memory killer ended \d+ process(es)? \(while running\)",
         outcome.result["error"],
     ), outcome.result["error"]
 
@@ -421,7 +430,7 @@ def test_it_limits_the_memory_of_all_the_job_processes_together(limited, limits_
     assert cgroup is not None, "cgroups are usable on the test machine (see docs/security.md)"
     oom_before = cgroup.oom_kills()
     outcome = limited("fork_memory.py")
-    # RLIMIT_AS (2 GiB) allows each child its 600 MiB; the sandbox's cgroup holds three at most.
+    # Each child may hold its 600 MiB; the sandbox's cgroup (2048 + 64 MiB) holds three at most.
     assert outcome.result["status"] == "ok"
     stdout = outcome.result["stdout"]
     exits = [int(code) for code in re.findall(r"-?\d+", stdout.split("children exited")[1])]
@@ -445,20 +454,21 @@ def test_it_runs_jobs_at_a_low_cpu_priority(hostile, pool: RenderPool) -> None:
     assert seen["final-nice"] == nice
 
 
-def test_it_turns_a_memory_bomb_into_a_memory_error(hostile) -> None:
+def test_it_names_a_memory_bomb_as_out_of_memory(hostile) -> None:
     outcome = hostile("memory_bomb.py")
-    # RLIMIT_AS makes the allocation fail inside Python, long before the host's OOM killer.
+    # The sandbox's cgroup ends the job at its resident limit, inside the sandbox; the error says so.
     assert outcome.result["status"] == "err_exec"
-    assert outcome.result["error"].startswith("MemoryError")
+    assert outcome.result["error"].startswith(
+        "Blender ran out of memory: the job's limit is 2048 MiB (RENDER_MEMORY_MB)"
+    ), outcome.result["error"]
 
 
 def test_it_bounds_a_stdout_flood(hostile, pool: RenderPool) -> None:
     outcome = hostile("stdout_flood.py")
-    # The capture file hits RLIMIT_FSIZE; what comes back is the first 64 KiB.
-    assert outcome.result["status"] == "err_exec"
-    assert "File too large" in outcome.result["error"]
+    # Printing never fails the script: the head and the tail come back, 64 KiB in all, with a note.
+    assert outcome.result["status"] == "err_no_mesh", outcome.result["error"]
     assert pool.config.stdout_limit <= len(outcome.result["stdout"]) <= pool.config.stdout_limit + 100
-    assert "more bytes not kept" in outcome.result["stdout"]
+    assert f"[... {200 * (1 << 20) - pool.config.stdout_limit} bytes of output dropped ...]" in outcome.result["stdout"]
 
 
 def test_it_stops_a_file_at_the_size_limit(hostile, pool: RenderPool) -> None:
