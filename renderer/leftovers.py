@@ -51,8 +51,8 @@ def _others(private_namespace: bool, keep: tuple[int, ...]) -> dict[int, bytes]:
     return found
 
 
-def _reap() -> None:
-    """Collect the job process's own exited children."""
+def reap_children() -> None:
+    """Collect every exited child of the calling process, without waiting."""
     while True:
         try:
             pid, _ = os.waitpid(-1, os.WNOHANG)
@@ -86,7 +86,7 @@ def end_leftovers(private_namespace: bool, keep: tuple[int, ...] = (), settle_s:
                 ended.add(pid)
             except OSError:
                 pass
-        _reap()
+        reap_children()
         # Zombies still count against the task limit until their parent (the job, or the
         # namespace's init) reaps them.
         if not others or time.monotonic() > deadline:

@@ -36,6 +36,7 @@ from pathlib import Path
 from typing import Any
 
 from renderer.config import StageOrder, job_stages
+from renderer.leftovers import reap_children
 
 PR_SET_DUMPABLE = 4
 SANDBOX_ENV = "ARENA_RENDER_SANDBOXED"
@@ -184,7 +185,7 @@ class Zygote:
                 os.killpg(child, signal.SIGKILL)
             except (ProcessLookupError, PermissionError):
                 pass
-        _reap()
+        reap_children()
         if self.sandboxed:
             _wipe_scratch(self.scratch_keep)
 
@@ -283,7 +284,7 @@ def _kill_namespace() -> None:
             os.kill(-1, signal.SIGKILL)
         except ProcessLookupError:
             pass
-        _reap()
+        reap_children()
         if not _living(_other_pids()):
             return
         time.sleep(0.01)
@@ -301,17 +302,6 @@ def _living(pids: list[int]) -> list[int]:
         if state not in (b"Z", b"X"):
             alive.append(pid)
     return alive
-
-
-def _reap() -> None:
-    """Collect every exited child of the zygote."""
-    while True:
-        try:
-            pid, _ = os.waitpid(-1, os.WNOHANG)
-        except ChildProcessError:
-            return
-        if pid == 0:
-            return
 
 
 def _set_limits(settings: dict[str, Any]) -> None:
