@@ -25,21 +25,27 @@ log = logging.getLogger(__name__)
 class GalleryRow:
     prompt: Prompt
     reference: Asset | None
-    outputs: list[Asset | None] = field(default_factory=list)
+    # Per generator, its assets for the prompt: one per setting it ran under (empty where it has none).
+    outputs: list[list[Asset]] = field(default_factory=list)
 
 
 def gallery_rows(*, task: str = "", category: str = "") -> tuple[list[Generator], list[GalleryRow]]:
-    """Every prompt with its reference and each generator's asset (None where missing)."""
+    """Every prompt with its reference and each generator's assets, one per setting (by setting name)."""
     generators = list(Generator.objects.order_by("name"))
     prompts = Prompt.objects.order_by("task", "category", "slug")
     if task:
         prompts = prompts.filter(task=task)
     if category:
         prompts = prompts.filter(category=category)
-    assets: dict[int, dict[int | None, Asset]] = defaultdict(dict)
-    for asset in Asset.objects.filter(prompt__in=prompts).select_related("generator"):
-        assets[asset.prompt_id][None if asset.is_reference else asset.generator_id] = asset
-    rows = [GalleryRow(p, assets[p.id].get(None), [assets[p.id].get(g.id) for g in generators]) for p in prompts]
+    references: dict[int, Asset] = {}
+    outputs: dict[tuple[int, int | None], list[Asset]] = defaultdict(list)
+    query = Asset.objects.filter(prompt__in=prompts).select_related("generator", "setting")
+    for asset in query.order_by("setting__name", "id"):
+        if asset.is_reference:
+            references[asset.prompt_id] = asset
+        else:
+            outputs[(asset.prompt_id, asset.generator_id)].append(asset)
+    rows = [GalleryRow(p, references.get(p.id), [outputs.get((p.id, g.id), []) for g in generators]) for p in prompts]
     return generators, rows
 
 
