@@ -74,6 +74,7 @@ def run_pooled(pool: RenderPool, script: Path, out_dir: Path) -> dict[str, Any]:
         "script": timings.get("script", 0.0),
         "export": timings.get("export", 0.0),
         "render": timings.get("render", 0.0),
+        "compress": timings.get("compress", 0.0),
         "views": list(views),
         "pipeline": timings.get("script", 0.0) + timings.get("export", 0.0) + timings.get("render", 0.0),
         "total": time.perf_counter() - started,
@@ -112,6 +113,7 @@ def markdown(names: list[str], pooled: list[dict[str, Any]], plain: list[dict[st
     for view in range(views):
         stage[f"render view {view + 1}"] = [pooled[i]["views"][view] for i in ok if len(pooled[i]["views"]) > view]
     stage[f"renders, all {views}"] = [pooled[i]["render"] for i in ok]
+    stage[f"browser GLB compression on the host ({config.compress})"] = [pooled[i]["compress"] for i in ok]
     stage["pipeline (script + export + renders)"] = [pooled[i]["pipeline"] for i in ok]
     stage["total through the pool (host wall time)"] = [pooled[i]["total"] for i in ok]
     stage["pipeline minus plain script"] = [pooled[i]["pipeline"] - plain[i]["script"] for i in ok]
