@@ -128,7 +128,8 @@ CASES: list[MeshCase] = [
     ("lying_length.glb", lambda: struct.pack("<III", 0x46546C67, 2, 2**31) + box_bytes(".glb")[12:], {"err_exec"},
      "Bad GLB: file size doesn't match"),
     ("huge_count.glb", lambda: triangle_glb([[0, 0, 0], [1, 0, 0], [0, 1, 0]], count=2**31 - 1), {"err_exec"},
-     "Unable to allocate"),
+     # numpy refuses the allocation at once, or its pages are touched and the job's memory limit ends it.
+     ("Unable to allocate", "ran out of memory: the job's limit is")),
     ("not_json.gltf", lambda: b'{"asset": ', {"err_exec"}, "could not import .gltf file: Error: Bad glTF: json error"),
     ("escaping_buffer.gltf", lambda: json.dumps({
         "asset": {"version": "2.0"}, "buffers": [{"uri": "../../../etc/passwd", "byteLength": 36}],
@@ -163,7 +164,9 @@ def run_mesh(mesh_pool: RenderPool, tmp_path: Path) -> Callable[[str, bytes], di
 def test_it_gives_a_clear_error_for_a_corrupt_mesh(run_mesh: Any, name: str, build: Any, statuses: set[str],
                                                    message: str) -> None:  # fmt: skip
     result = run_mesh(name, build())
-    assert result["status"] in statuses and message in result["error"], (result["status"], result["error"])
+    messages = message if isinstance(message, tuple) else (message,)
+    found = (result["status"], result["error"])
+    assert result["status"] in statuses and any(m in result["error"] for m in messages), found
     assert result["elapsed"] < MESH_TIMEOUT_S
     assert not result["files"].get("glb")  # nothing to show in the arena
 
