@@ -44,7 +44,7 @@ def renders_done_by(log: str) -> int:
 
 
 def overall_votes(snapshot_ids: list[str]) -> int | None:
-    snapshot = Snapshot.objects.filter(public_id__in=snapshot_ids, task="", category="").first()
+    snapshot = Snapshot.objects.filter(public_id__in=snapshot_ids, task="", family="", category="").first()
     return snapshot.n_votes if snapshot else None
 
 
