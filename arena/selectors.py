@@ -15,7 +15,7 @@ from django.core.files.storage import default_storage
 from django.db.models import Count, QuerySet
 from django.utils import timezone
 
-from arena.models import Annotator, Asset, Battle, GenerationAttempt, Generator, Prompt, Status, Vote
+from arena.models import Annotator, Asset, Battle, GenerationAttempt, Generator, Prompt, Status, Task, Vote
 from arena.sampling import choose_pair
 
 log = logging.getLogger(__name__)
@@ -69,10 +69,9 @@ def prompt_given(asset: Asset) -> dict[str, Any]:
     """The prompt the asset's run was given: the caption or the instruction, or the reference views."""
     prompt = asset.prompt
     values = asset.setting.values if asset.setting else {}
-    if prompt.task == "image-to-3d":
-        names = prompt.reference_images or ([prompt.reference_image.name] if prompt.reference_image else [])
-        views = values.get("views") or len(names)
-        return {"kind": "images", "images": [default_storage.url(n) for n in names[:views]], "text": ""}
+    if prompt.task == Task.IMAGE:
+        urls = _reference_urls(prompt)
+        return {"kind": "images", "images": urls[: values.get("views") or len(urls)], "text": ""}
     if values.get("prompt_type") == "instruction" and prompt.instruction:
         return {"kind": "instruction", "text": prompt.instruction, "images": []}
     return {"kind": "description", "text": prompt.text, "images": []}

@@ -75,6 +75,16 @@ class ImportReport:
         return not self.errors
 
 
+def _changes_save(instance: Generator | Setting | Prompt, changes: dict[str, Any]) -> str:
+    """Set and save only the changed fields; "updated", or "unchanged" when there are none."""
+    if not changes:
+        return "unchanged"
+    for key, value in changes.items():
+        setattr(instance, key, value)
+    instance.save(update_fields=list(changes))
+    return "updated"
+
+
 def generator_upsert(*, record: GeneratorRecord) -> tuple[Generator, str]:
     values = {"provider": record.provider, "version": record.version, "metadata": record.metadata}
     generator, created = Generator.objects.get_or_create(name=record.name, defaults=values)
@@ -82,12 +92,7 @@ def generator_upsert(*, record: GeneratorRecord) -> tuple[Generator, str]:
         return generator, "created"
     # The benchmark layout knows only names: never wipe richer metadata with blanks.
     changes = {k: v for k, v in values.items() if v and getattr(generator, k) != v}
-    if not changes:
-        return generator, "unchanged"
-    for key, value in changes.items():
-        setattr(generator, key, value)
-    generator.save(update_fields=list(changes))
-    return generator, "updated"
+    return generator, _changes_save(generator, changes)
 
 
 def setting_upsert(*, record: SettingRecord) -> tuple[Setting, str]:
@@ -98,12 +103,7 @@ def setting_upsert(*, record: SettingRecord) -> tuple[Setting, str]:
     if created:
         return setting, "created"
     changes = {k: v for k, v in values.items() if getattr(setting, k) != v}
-    if not changes:
-        return setting, "unchanged"
-    for key, value in changes.items():
-        setattr(setting, key, value)
-    setting.save(update_fields=list(changes))
-    return setting, "updated"
+    return setting, _changes_save(setting, changes)
 
 
 def prompt_upsert(*, record: PromptRecord) -> tuple[Prompt, str, int | None]:
@@ -116,13 +116,8 @@ def prompt_upsert(*, record: PromptRecord) -> tuple[Prompt, str, int | None]:
         "instruction": record.instruction,
     }
     prompt, created = Prompt.objects.get_or_create(slug=record.slug, defaults=values)
-    outcome = "created" if created else "unchanged"
     changes = {k: v for k, v in values.items() if getattr(prompt, k) != v}
-    if changes and not created:
-        for key, value in changes.items():
-            setattr(prompt, key, value)
-        prompt.save(update_fields=list(changes))
-        outcome = "updated"
+    outcome = "created" if created else _changes_save(prompt, changes)
     if record.reference_image and _image_changed(prompt, record.reference_image):
         with record.reference_image.open("rb") as handle:
             prompt.reference_image.save(f"{prompt.public_id}{record.reference_image.suffix.lower()}", File(handle))
