@@ -136,7 +136,7 @@ bench-sampling: install
 	@$(MANAGE) arena_simulate --votes 3000 --runs 12 --strategy all
 
 bench-metrics: install
-	@OMP_NUM_THREADS=1 $(PY) -m renderer.metrics.bench
+	@OMP_NUM_THREADS=1 $(PY) -m metrics.bench
 
 bench-arena: install
 	@$(PY) -m arena.bench

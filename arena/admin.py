@@ -3,6 +3,7 @@ from __future__ import annotations
 from django.contrib import admin
 
 from arena.models import Annotator, Asset, Battle, Generator, Prompt, Vote
+from arena.signals import emit, renders_requested
 
 
 @admin.register(Prompt)
@@ -28,10 +29,8 @@ class AssetAdmin(admin.ModelAdmin):
 
     @admin.action(description="Render again")
     def rerender(self, request, queryset):  # type: ignore[no-untyped-def]
-        from renderer.services import asset_render_enqueue
-
         ids = list(queryset.values_list("id", flat=True))
-        asset_render_enqueue(asset_ids=ids, force=True)
+        emit(renders_requested, asset_ids=ids, force=True)
         self.message_user(request, f"{len(ids)} asset(s) queued for rendering.")
 
 

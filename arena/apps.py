@@ -8,6 +8,6 @@ class ArenaConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from arena import broadcast, services
+        from arena import broadcast, signals
 
-        services.AFTER_VOTE_HOOKS.append(broadcast.votes_changed)
+        signals.votes_changed.connect(broadcast.votes_changed, dispatch_uid="arena-votes-today")

@@ -21,7 +21,8 @@ def group_send(group: str, message: dict) -> None:
         log.warning("could not broadcast to %s", group, exc_info=True)
 
 
-def votes_changed() -> None:
+def votes_changed(**kwargs: object) -> None:
+    """Receiver of `arena.signals.votes_changed`: the arena pages' vote counter."""
     from arena.selectors import votes_today_after_vote
 
     group_send("arena", {"type": "arena.votes", "votes_today": votes_today_after_vote()})

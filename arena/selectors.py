@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from arena.models import Annotator, Asset, Battle, GenerationAttempt, Generator, Prompt, Status, Task, Vote
 from arena.sampling import choose_pair
+from arena.signals import emit, ratings_wanted
 
 log = logging.getLogger(__name__)
 
@@ -221,22 +222,20 @@ UNRATED_ERROR = 400.0
 
 
 def current_ratings(generator_ids: list[int]) -> tuple[np.ndarray | None, np.ndarray | None]:
-    """Ratings and standard errors from the latest overall snapshot, for the active sampler."""
-    from leaderboard.selectors import latest_snapshot
-
-    snapshot = latest_snapshot()
-    if snapshot is None:
+    """Ratings and standard errors for the active sampler, from the app that rates (`ratings_wanted`)."""
+    answers = [answer for answer in emit(ratings_wanted) if answer is not None]
+    if not answers:
         return None, None
+    known: dict[str, tuple[float, float | None]] = answers[0]
     names = dict(Generator.objects.filter(id__in=generator_ids).values_list("id", "name"))
-    rows = {row["model"]: row for row in snapshot.rows}
     ratings, errors = np.full(len(generator_ids), 1000.0), np.full(len(generator_ids), UNRATED_ERROR)
     for k, generator_id in enumerate(generator_ids):
-        row = rows.get(names.get(generator_id, ""))
-        if row is None:
+        rating, error = known.get(names.get(generator_id, ""), (None, None))
+        if rating is None:
             continue
-        ratings[k] = row["rating"]
-        if row.get("ci_low") is not None and row.get("ci_high") is not None:
-            errors[k] = max((row["ci_high"] - row["ci_low"]) / 3.92, 1.0)
+        ratings[k] = rating
+        if error is not None:
+            errors[k] = max(error, 1.0)
     return ratings, errors
 
 

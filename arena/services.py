@@ -43,6 +43,7 @@ from arena.models import (
     Vote,
     Winner,
 )
+from arena.signals import emit, votes_changed
 
 SESSION_KEY = "arena_annotator"
 TOKEN_SALT = "arena.battle"
@@ -579,9 +580,5 @@ def annotator_reinstate(*, annotator: Annotator) -> None:
     Vote.objects.filter(annotator=annotator, flag_reason__startswith="annotator:").update(flagged=False, flag_reason="")
 
 
-AFTER_VOTE_HOOKS: list[Callable[[], None]] = []
-
-
 def _after_vote() -> None:
-    for hook in AFTER_VOTE_HOOKS:
-        hook()
+    emit(votes_changed)

@@ -70,6 +70,7 @@ INSTALLED_APPS = [
     "arena",
     "leaderboard",
     "renderer",
+    "metrics",
 ]
 
 MIDDLEWARE = [

@@ -8,11 +8,11 @@ class LeaderboardConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from django.db.models.signals import post_save
+        from arena import signals as arena_signals
+        from leaderboard import selectors, signals, tasks
+        from metrics import signals as metrics_signals
 
-        from arena import services as arena_services
-        from leaderboard import correlation_services, services
-        from leaderboard.models import Snapshot
-
-        arena_services.AFTER_VOTE_HOOKS.append(services.refresh_request)
-        post_save.connect(correlation_services.snapshot_saved, sender=Snapshot, dispatch_uid="correlation-report")
+        arena_signals.votes_changed.connect(tasks.refresh_request, dispatch_uid="leaderboard-refresh")
+        arena_signals.ratings_wanted.connect(selectors.sampler_ratings, dispatch_uid="leaderboard-sampler-ratings")
+        signals.snapshots_stored.connect(tasks.report_request, dispatch_uid="leaderboard-correlation")
+        metrics_signals.metrics_changed.connect(tasks.metrics_changed, dispatch_uid="leaderboard-correlation-metrics")

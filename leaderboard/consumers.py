@@ -8,7 +8,7 @@ from leaderboard.services import GROUP
 
 
 class LeaderboardConsumer(AsyncJsonWebsocketConsumer):
-    """Tells open leaderboard pages that new snapshots landed."""
+    """Tells open leaderboard and correlation pages that new snapshots or a new report landed."""
 
     async def connect(self) -> None:
         await self.channel_layer.group_add(GROUP, self.channel_name)
@@ -19,3 +19,6 @@ class LeaderboardConsumer(AsyncJsonWebsocketConsumer):
 
     async def leaderboard_updated(self, event: dict[str, Any]) -> None:
         await self.send_json({"snapshots": event["snapshots"]})
+
+    async def correlation_updated(self, event: dict[str, Any]) -> None:
+        await self.send_json({"correlation": event["report"]})

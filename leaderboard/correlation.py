@@ -4,7 +4,7 @@ Pure NumPy/SciPy (no Django). Two levels:
 
 - **model level**: Pearson r, Spearman rho and Kendall tau-b between the
   models' Bradley–Terry ratings and their metric means (conditional or
-  penalised, see :mod:`renderer.metrics.aggregate`). Each bootstrap round
+  penalised, see :mod:`metrics.aggregate`). Each bootstrap round
   resamples the votes (ratings refitted) *and* each model's assets (means
   recomputed), so an interval reflects both sources of noise;
 - **vote level**: for every decided vote (A or B better), does the metric
@@ -191,7 +191,7 @@ def correlations(
 
 @dataclass(frozen=True)
 class MetricDirection:
-    """What the means need to know of a metric (see ``renderer.metrics.aggregate.MetricInfo``)."""
+    """What the means need to know of a metric (see ``metrics.aggregate.MetricInfo``)."""
 
     higher_is_better: bool
     failure_penalty_factor: float = 1.0

@@ -1,8 +1,8 @@
 """The correlation report: how well each automatic metric agrees with human votes.
 
-Computed in the background when snapshots land (a debounced thread on one
-machine, the Celery task `correlation_report_refresh` when a broker is
-configured), stored as a `renderer.models.CorrelationReport`, and read by the
+Computed in the background when snapshots or metrics land (`leaderboard.tasks`:
+debounced, on a thread on one machine or on Celery), stored as a
+`leaderboard.models.CorrelationReport`, and read by the
 correlation page; a web request never computes it. The math lives in
 `leaderboard.correlation` (pure); this module loads the data and maps names
 to indices.
@@ -23,9 +23,7 @@ from datetime import timedelta
 from typing import Any
 
 import numpy as np
-from celery import shared_task
 from django.conf import settings
-from django.core.cache import cache
 from django.db.models import Count, Max
 from django.utils import timezone
 
@@ -33,13 +31,13 @@ from arena.broadcast import group_send
 from arena.models import FINISHED_STATUSES, Asset, Status, Task
 from leaderboard import correlation as corr
 from leaderboard import selectors
-from leaderboard.debounce import debounced
-from leaderboard.models import Snapshot
+from leaderboard.models import CorrelationReport, ReportStatus, Snapshot
 from leaderboard.rating import bootstrap_strengths, elo_scale
 from leaderboard.services import GROUP
-from renderer.metrics import aggregate
-from renderer.metrics.aggregate import METRICS, MetricInfo
-from renderer.models import AssetMetric, CorrelationReport, GeneratorMetric, ImportedMetric, ReportStatus
+from metrics import aggregate
+from metrics.aggregate import METRICS, MetricInfo
+from metrics.backends import embedding_backends_configured, weights_dir
+from metrics.models import AssetMetric, GeneratorMetric, ImportedMetric
 
 log = logging.getLogger(__name__)
 
@@ -365,8 +363,6 @@ def report_scopes() -> list[tuple[str, str]]:
 
 
 def learned_status() -> dict[str, Any]:
-    from renderer.scoring import embedding_backends_configured, weights_dir
-
     configured = embedding_backends_configured()
     root = weights_dir()
     return {
@@ -436,8 +432,7 @@ def report_compute(*, rounds: int | None = None, seed: int = 0, force: bool = Fa
     report.compute_seconds = seconds
     report.finished_at = timezone.now()
     report.save()
-    # The correlation page listens on the leaderboard's group; an empty list tells it to refetch.
-    group_send(GROUP, {"type": "leaderboard.updated", "snapshots": [], "correlation": report.public_id})
+    group_send(GROUP, {"type": "correlation.updated", "report": report.public_id})
     return report
 
 
@@ -451,40 +446,6 @@ def report_in_progress() -> bool:
     since = timezone.now() - STALE_AFTER
     latest = CorrelationReport.objects.order_by("-created_at", "-id").first()
     return latest is not None and latest.status == ReportStatus.COMPUTING and latest.created_at > since
-
-
-# ---------------------------------------------------------------------------
-# In the background
-# ---------------------------------------------------------------------------
-
-
-@shared_task(acks_late=True)
-def correlation_report_refresh() -> str | None:
-    """Recompute the correlation report (queued, debounced, after snapshots land)."""
-    cache.delete(PENDING_KEY)
-    report = report_compute()
-    return report.public_id if report else None
-
-
-def report_request() -> None:
-    """Ask for a recompute soon; a burst of snapshots or metrics within the debounce window makes one."""
-    debounced(
-        key=PENDING_KEY,
-        delay=float(settings.LEADERBOARD_DEBOUNCE_SECONDS),
-        task=correlation_report_refresh,
-        run_here=_compute_here,
-    )
-
-
-def _compute_here() -> None:
-    cache.delete(PENDING_KEY)
-    report_compute()
-
-
-def snapshot_saved(sender: type[Snapshot], instance: Snapshot, created: bool, **kwargs: Any) -> None:
-    """post_save receiver: new snapshots mean new ratings to correlate."""
-    if created:
-        report_request()
 
 
 # ---------------------------------------------------------------------------
@@ -543,12 +504,3 @@ def report_csv(report: dict[str, Any]) -> str:
     for row in report_rows(report):
         writer.writerow({key: ("" if row.get(key) is None else row.get(key)) for key in CSV_FIELDS})
     return out.getvalue()
-
-
-def report_refresh_now() -> str:
-    """From a command: queue the report on Celery, or compute it here. Says what happened."""
-    if settings.CELERY_BROKER_URL:
-        correlation_report_refresh.delay()
-        return "queued"
-    report = report_compute()
-    return f"stored {report.public_id}" if report else "no leaderboard snapshot yet"

@@ -11,8 +11,8 @@ from django.views.decorators.http import require_GET
 
 from arena.models import Task
 from leaderboard import correlation_services as services
-from leaderboard.models import Snapshot
-from renderer.models import CorrelationReport
+from leaderboard import tasks
+from leaderboard.models import CorrelationReport, Snapshot
 
 
 def _state(report: CorrelationReport | None) -> str:
@@ -33,7 +33,7 @@ def _payload(report: CorrelationReport | None) -> dict[str, Any]:
 def _latest() -> CorrelationReport | None:
     report = services.report_latest()
     if report is None and Snapshot.objects.exists():
-        services.report_request()  # schedules the background computation; returns at once
+        tasks.report_request()  # schedules the background computation; returns at once
     return report
 
 

@@ -35,3 +35,29 @@ class Snapshot(models.Model):
     def __str__(self) -> str:
         scope = f"{self.task or 'overall'}/{self.category or self.family or 'all'}"
         return f"{scope} @ {self.created_at:%Y-%m-%d %H:%M} ({self.n_votes} votes)"
+
+
+class ReportStatus(models.TextChoices):
+    COMPUTING = "computing", "Computing"
+    READY = "ready", "Ready"
+    FAILED = "failed", "Failed"
+
+
+class CorrelationReport(models.Model):
+    """Agreement of every metric with the human ratings, as the correlation page shows it."""
+
+    public_id = models.CharField(max_length=32, unique=True, default=new_public_id, editable=False)
+    status = models.CharField(max_length=16, choices=ReportStatus.choices, default=ReportStatus.COMPUTING)
+    fingerprint = models.CharField(max_length=64, blank=True, help_text="Hash of the inputs: snapshots and metrics.")
+    report = models.JSONField(default=dict, blank=True)
+    error = models.TextField(blank=True)
+    compute_seconds = models.FloatField(default=0.0)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        db_table = "renderer_correlationreport"  # its name from when it lived in the renderer app
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"correlation report {self.public_id} ({self.status})"

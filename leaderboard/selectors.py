@@ -121,6 +121,21 @@ def latest_snapshot(*, task: str = "", family: str = "", category: str = "") -> 
     return query.order_by("-created_at", "-id").first()
 
 
+def sampler_ratings(**kwargs: Any) -> dict[str, tuple[float, float | None]] | None:
+    """Receiver of `arena.signals.ratings_wanted`: the overall board's ratings and standard errors.
+
+    None before the first snapshot. The standard error is the 95% interval's width / 3.92.
+    """
+    snapshot = latest_snapshot()
+    if snapshot is None:
+        return None
+    ratings: dict[str, tuple[float, float | None]] = {}
+    for row in snapshot.rows:
+        low, high = row.get("ci_low"), row.get("ci_high")
+        ratings[row["model"]] = (row["rating"], None if low is None or high is None else (high - low) / 3.92)
+    return ratings
+
+
 def latest_hashes() -> dict[Scope, str]:
     """The votes hash of every board's latest snapshot, in two queries."""
     latest = Snapshot.objects.values("task", "family", "category").annotate(last=Max("id")).values_list("last")

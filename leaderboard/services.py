@@ -1,4 +1,4 @@
-"""Computing leaderboard snapshots, debounced, and telling open pages."""
+"""Computing leaderboard snapshots and telling open pages (scheduled by `leaderboard.tasks`)."""
 
 from __future__ import annotations
 
@@ -6,14 +6,15 @@ import logging
 import time
 
 from django.conf import settings
-from django.core.cache import cache
 
+from arena.background import debounce_clear
 from arena.broadcast import group_send
+from arena.signals import emit
 from leaderboard import selectors
-from leaderboard.debounce import debounced
 from leaderboard.models import Snapshot
 from leaderboard.rating import Battles, fit_leaderboard
 from leaderboard.selectors import Scope
+from leaderboard.signals import snapshots_stored
 
 log = logging.getLogger(__name__)
 
@@ -30,7 +31,9 @@ def snapshot_compute(*, task: str = "", family: str = "", category: str = "") ->
     if latest is not None and latest.votes_hash == votes_hash:
         return latest  # nothing changed: the cited version stays the current one
     executable = selectors.executability(task=task, family=family, category=category)
-    return _snapshot_store((task, family, category), battles, votes_hash, executable)
+    snapshot = _snapshot_store((task, family, category), battles, votes_hash, executable)
+    emit(snapshots_stored)
+    return snapshot
 
 
 def _snapshot_store(scope: Scope, battles: Battles, votes_hash: str, executable: dict[str, float]) -> Snapshot:
@@ -65,7 +68,7 @@ def snapshots_refresh() -> list[Snapshot]:
     One query reads every counted vote; a board whose votes hash equals its latest
     snapshot's is not refitted. Returns the snapshots stored.
     """
-    cache.delete(PENDING_KEY)  # votes from now on schedule the next refresh
+    debounce_clear(PENDING_KEY)  # votes from now on schedule the next refresh
     boards = selectors.all_board_battles()
     stored = selectors.latest_hashes()
     changed = sorted(scope for scope, (_, votes_hash) in boards.items() if stored.get(scope) != votes_hash)
@@ -73,16 +76,5 @@ def snapshots_refresh() -> list[Snapshot]:
     fresh = [_snapshot_store(scope, *boards[scope], executable.get(scope, {})) for scope in changed]
     if fresh:
         group_send(GROUP, {"type": "leaderboard.updated", "snapshots": [s.public_id for s in fresh]})
+        emit(snapshots_stored)
     return fresh
-
-
-def refresh_request() -> None:
-    """Ask for a recompute soon; a burst of votes within the debounce window makes one."""
-    from leaderboard.tasks import refresh_leaderboards
-
-    debounced(
-        key=PENDING_KEY,
-        delay=settings.LEADERBOARD_DEBOUNCE_SECONDS,
-        task=refresh_leaderboards,
-        run_here=lambda: snapshots_refresh(),
-    )

@@ -8,6 +8,7 @@ class RendererConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from renderer import scoring, services
+        from arena import signals as arena_signals
+        from renderer import tasks
 
-        services.AFTER_RENDER_HOOKS.append(scoring.asset_metrics_after_render)
+        arena_signals.renders_requested.connect(tasks.renders_requested, dispatch_uid="renderer-render-again")

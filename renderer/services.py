@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import logging
 import tempfile
-from collections.abc import Callable
-from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -23,16 +21,16 @@ from django.db.models import Q
 from django.utils import timezone
 
 from arena.models import Asset, Status
+from arena.signals import emit
 from renderer import progress
 from renderer.runtime import get_pool
+from renderer.signals import asset_rendered
 
 log = logging.getLogger(__name__)
 
 LOG_LIMIT = 64 * 1024
 # A render still `running` after this long was lost with its worker.
 STALE_AFTER = timedelta(seconds=settings.RENDER_TIMEOUT + 120)
-
-_executor: ThreadPoolExecutor | None = None
 
 
 def asset_claim(*, asset_id: int, force: bool = False) -> Asset | None:
@@ -124,17 +122,8 @@ def asset_store_result(*, asset: Asset, result: dict[str, Any], stored: dict[str
     asset.rendered_at = timezone.now()
     asset.save()
     progress.send(asset, stage="done", fraction=1.0)
-    transaction.on_commit(lambda: _after_render(asset.id))
+    transaction.on_commit(lambda: emit(asset_rendered, asset_id=asset.id))
     return asset
-
-
-def _after_render(asset_id: int) -> None:
-    """Hooks that follow a finished render (metrics, live arena pool)."""
-    for hook in AFTER_RENDER_HOOKS:
-        hook(asset_id)
-
-
-AFTER_RENDER_HOOKS: list[Callable[[int], None]] = []
 
 
 def assets_to_render(*, force: bool = False) -> list[int]:
@@ -144,44 +133,6 @@ def assets_to_render(*, force: bool = False) -> list[int]:
     return list(query.order_by("is_reference", "id").values_list("id", flat=True))
 
 
-def uses_celery() -> bool:
-    return bool(settings.CELERY_BROKER_URL)
-
-
-def asset_render_enqueue(*, asset_ids: list[int], force: bool = False) -> list[Future[Any]]:
-    """Queue renders: on Celery when a broker is configured, else on an in-process pool."""
-    if force:
-        Asset.objects.filter(id__in=asset_ids).update(status=Status.PENDING)
-    if uses_celery():
-        from renderer.tasks import render_asset
-
-        for asset_id in asset_ids:
-            render_asset.delay_on_commit(asset_id)
-        return []
-    futures: list[Future[Any]] = []
-
-    def submit() -> None:
-        for asset_id in asset_ids:
-            futures.append(_local_executor().submit(_render_in_thread, asset_id))
-
-    transaction.on_commit(submit)
-    return futures
-
-
-def _local_executor() -> ThreadPoolExecutor:
-    global _executor
-    if _executor is None:
-        _executor = ThreadPoolExecutor(max_workers=settings.RENDER_WORKERS, thread_name_prefix="render")
-    return _executor
-
-
-def _render_in_thread(asset_id: int) -> None:
-    from django.db import close_old_connections
-
-    close_old_connections()
-    try:
-        asset_render(asset_id=asset_id)
-    except Exception:
-        log.exception("render of asset %s failed", asset_id)
-    finally:
-        close_old_connections()
+def assets_reset(asset_ids: list[int]) -> None:
+    """Mark assets pending again, so they render anew."""
+    Asset.objects.filter(id__in=asset_ids).update(status=Status.PENDING)

@@ -24,7 +24,7 @@ from django.http import HttpRequest
 from arena.models import Asset, Generator, Prompt
 from arena.services import sha256_text
 from renderer.filetypes import SCRIPT_SUFFIX, NotThatType, check_upload
-from renderer.services import asset_render_enqueue
+from renderer.tasks import asset_render_enqueue
 
 log = logging.getLogger(__name__)
 

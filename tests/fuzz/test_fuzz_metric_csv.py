@@ -1,4 +1,4 @@
-"""Bad input to the metric CSV import (`manage.py arena_import_metrics FILE.csv`, renderer/scoring.py).
+"""Bad input to the metric CSV import (`manage.py arena_import_metrics FILE.csv`, metrics/imports.py).
 
 Each bad row must be reported as `FILE:LINE: reason` while the good rows are
 kept; a file that cannot be decoded must be reported, not crash the command.
@@ -17,8 +17,8 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 
 from arena.models import Asset, Generator, Prompt, Status
-from renderer.models import AssetMetric, GeneratorMetric
-from renderer.scoring import metrics_import
+from metrics.imports import metrics_import
+from metrics.models import AssetMetric, GeneratorMetric
 
 pytestmark = pytest.mark.django_db
 

@@ -5,9 +5,10 @@ from __future__ import annotations
 import pytest
 from django.test import Client
 
-from leaderboard import correlation_services, debounce
+from arena import background
+from leaderboard import correlation_services, tasks
+from leaderboard.models import CorrelationReport, ReportStatus
 from leaderboard.services import snapshot_compute
-from renderer.models import CorrelationReport, ReportStatus
 from tests.leaderboard.conftest import make_votes
 
 pytestmark = pytest.mark.django_db
@@ -31,8 +32,8 @@ def timers(monkeypatch, settings):
     settings.CELERY_BROKER_URL = ""
     settings.LEADERBOARD_DEBOUNCE_SECONDS = 2
     FakeTimer.started = []
-    monkeypatch.setattr(debounce.threading, "Timer", FakeTimer)
-    monkeypatch.setattr(debounce, "close_old_connections", lambda: None)  # the test's transaction
+    monkeypatch.setattr(background.threading, "Timer", FakeTimer)
+    monkeypatch.setattr(background, "close_old_connections", lambda: None)  # the test's transaction
     return FakeTimer.started
 
 
@@ -52,13 +53,13 @@ def test_it_queues_the_report_on_celery_when_a_broker_is_configured(settings, mo
                                                                      django_capture_on_commit_callbacks):  # fmt: skip
     settings.CELERY_BROKER_URL = "redis://broker.invalid/0"
     queued = []
-    monkeypatch.setattr(correlation_services.correlation_report_refresh, "apply_async",
+    monkeypatch.setattr(tasks.correlation_report_refresh, "apply_async",
                         lambda **kwargs: queued.append(kwargs))  # fmt: skip
     make_votes(VOTES)
     with django_capture_on_commit_callbacks(execute=True):
         snapshot_compute(task="")
     assert queued == [{"countdown": settings.LEADERBOARD_DEBOUNCE_SECONDS}]
-    assert correlation_services.correlation_report_refresh() is not None  # the task, run in-process
+    assert tasks.correlation_report_refresh() is not None  # the task, run in-process
     assert CorrelationReport.objects.filter(status=ReportStatus.READY).count() == 1
 
 
@@ -85,4 +86,4 @@ def test_it_tells_open_pages_when_a_report_lands(monkeypatch):
     make_votes(VOTES)
     snapshot_compute(task="")
     report = correlation_services.report_compute(rounds=20)
-    assert sent == [("leaderboard", {"type": "leaderboard.updated", "snapshots": [], "correlation": report.public_id})]
+    assert sent == [("leaderboard", {"type": "correlation.updated", "report": report.public_id})]

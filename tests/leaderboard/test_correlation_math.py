@@ -91,7 +91,7 @@ def test_it_pairs_votes_of_different_annotators_on_the_same_item():
 
 
 def test_it_computes_both_means_like_the_aggregate_module():
-    from renderer.metrics.aggregate import METRICS, conditional_mean, penalised_mean, worst_observed
+    from metrics.aggregate import METRICS, conditional_mean, penalised_mean, worst_observed
 
     chamfer = METRICS["chamfer"]
     per_model = [[0.1, None, 0.3], [0.2, 0.6]]

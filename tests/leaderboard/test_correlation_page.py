@@ -14,8 +14,9 @@ from django.test import Client
 from arena.models import Annotator, Asset, Battle, Generator, Prompt, Status, Vote
 from leaderboard import correlation as corr
 from leaderboard import correlation_services
+from leaderboard.models import CorrelationReport
 from leaderboard.services import snapshot_compute
-from renderer.models import AssetMetric, CorrelationReport, GeneratorMetric
+from metrics.models import AssetMetric, GeneratorMetric
 
 pytestmark = pytest.mark.django_db
 

@@ -8,7 +8,7 @@ import numpy as np
 import trimesh
 from PIL import Image, ImageDraw
 
-from renderer.metrics.images import VIEW_NAMES
+from metrics.images import VIEW_NAMES
 
 
 def chair() -> trimesh.Trimesh:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from renderer.metrics.aggregate import (
+from metrics.aggregate import (
     METRICS,
     conditional_mean,
     executability,
@@ -83,11 +83,11 @@ def test_it_keeps_the_catalogue_direction_of_a_built_in_metric() -> None:
 
 
 def test_every_metric_this_project_computes_is_in_the_catalogue_with_its_direction():
-    from renderer import scoring
-    from renderer.metrics.aggregate import METRICS
+    from metrics import backends
+    from metrics.aggregate import METRICS
 
-    computed = [*scoring.BASE_METRICS, *scoring.POINT_CLOUD_METRICS]
-    computed += [name for names in scoring.EMBEDDING_METRICS.values() for name in names]
+    computed = [*backends.BASE_METRICS, *backends.POINT_CLOUD_METRICS]
+    computed += [name for names in backends.EMBEDDING_METRICS.values() for name in names]
     missing = [name for name in computed if name not in METRICS]
     assert not missing, f"metrics computed but not described: {missing}"
     assert not any(METRICS[name].direction_assumed for name in computed)

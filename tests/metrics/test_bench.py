@@ -1,4 +1,4 @@
-"""The Chamfer benchmark (python -m renderer.metrics.bench) runs and checks itself."""
+"""The Chamfer benchmark (python -m metrics.bench) runs and checks itself."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ ROOT = Path(__file__).resolve().parents[2]
 
 def test_it_times_every_pair_and_checks_it_against_the_naive_method() -> None:
     # Few points keep it quick; the figures themselves belong in docs/benchmarks.md.
-    command = [sys.executable, "-m", "renderer.metrics.bench", "--points", "300", "--repeats", "1", "--no-brute-force"]
+    command = [sys.executable, "-m", "metrics.bench", "--points", "300", "--repeats", "1", "--no-brute-force"]
     result = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=600, check=False)
     assert result.returncode == 0, result.stderr
     output = result.stdout

@@ -1,4 +1,4 @@
-"""The ``python -m renderer.metrics`` command line."""
+"""The ``python -m metrics`` command line."""
 
 from __future__ import annotations
 
@@ -12,8 +12,8 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from renderer.metrics.__main__ import main
-from renderer.metrics.embeddings import EmbeddingBackend, register_backend
+from metrics.__main__ import main
+from metrics.embeddings import EmbeddingBackend, register_backend
 
 from .shapes import chair, edge_only_geometry, rotated, write_glb, write_views
 
@@ -99,7 +99,7 @@ def test_it_names_a_missing_views_directory(tmp_path: Path, capsys: pytest.Captu
 def test_it_runs_as_a_module_without_django(tmp_path: Path) -> None:
     mesh = write_glb(tmp_path / "mesh.glb", chair())
     completed = subprocess.run(
-        [sys.executable, "-m", "renderer.metrics", "chamfer", str(mesh), str(mesh), "--points", "512"],
+        [sys.executable, "-m", "metrics", "chamfer", str(mesh), str(mesh), "--points", "512"],
         cwd=ROOT,
         capture_output=True,
         text=True,

@@ -15,7 +15,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from renderer.metrics.embeddings import (
+from metrics.embeddings import (
     BackendError,
     EmbeddingBackend,
     WeightsNotFound,

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 import trimesh
 
-from renderer.metrics.geometry import (
+from metrics.geometry import (
     MeshLoadError,
     NoSurfaceError,
     SurfaceSamples,
@@ -328,7 +328,7 @@ def test_it_skips_no_yaw_that_could_be_the_minimum(pair: str) -> None:
 
 
 def test_it_evaluates_only_the_yaws_that_could_win(monkeypatch: pytest.MonkeyPatch) -> None:
-    import renderer.metrics.geometry as geometry
+    import metrics.geometry as geometry
 
     evaluated: list[np.ndarray] = []
     exact = geometry._match

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from renderer.metrics.images import (
+from metrics.images import (
     VIEW_NAMES,
     ViewsError,
     compare_view_dirs,

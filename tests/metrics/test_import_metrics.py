@@ -9,7 +9,7 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 
 from arena.models import Asset, Generator, Prompt, Status
-from renderer.models import AssetMetric, GeneratorMetric, ImportedMetric, MetricSource
+from metrics.models import AssetMetric, GeneratorMetric, ImportedMetric, MetricSource
 
 pytestmark = pytest.mark.django_db
 

@@ -1,4 +1,4 @@
-"""Exact nearest-neighbour search (renderer.metrics.nearest) against brute force."""
+"""Exact nearest-neighbour search (metrics.nearest) against brute force."""
 
 from __future__ import annotations
 
@@ -13,8 +13,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
-from renderer.metrics.geometry import yaw_rotation
-from renderer.metrics.nearest import LEAF_SIZE, PointIndex
+from metrics.geometry import yaw_rotation
+from metrics.nearest import LEAF_SIZE, PointIndex
 from tests.conftest import missing_service
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -199,7 +199,7 @@ def test_it_works_where_numba_can_write_no_cache() -> None:
     if shutil.which("bwrap") is None:
         missing_service("needs bubblewrap (apt-get install bubblewrap)")
     script = (
-        "import numpy as np; from renderer.metrics.nearest import PointIndex; "
+        "import numpy as np; from metrics.nearest import PointIndex; "
         "i = PointIndex(np.eye(3)); print(i.nearest(i)[0].sum())"
     )
     command = ["bwrap", "--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc", "--chdir", str(ROOT)]

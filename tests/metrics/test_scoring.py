@@ -12,10 +12,13 @@ from django.core.files.storage import default_storage
 from django.core.management import call_command
 from PIL import Image, ImageDraw
 
+from arena import background
 from arena.models import Asset, Generator, Prompt, Status
-from renderer import scoring
-from renderer.metrics.images import VIEW_NAMES
-from renderer.models import AssetMetric, MetricSource
+from arena.signals import emit
+from metrics import backends, services, tasks
+from metrics.images import VIEW_NAMES
+from metrics.models import AssetMetric, MetricSource
+from renderer.signals import asset_rendered
 from tests.metrics.shapes import edge_only_geometry
 from tests.metrics.test_embeddings import tiny_dino, transformers_module  # noqa: F401 (fixtures used by name)
 
@@ -76,7 +79,7 @@ def test_it_scores_a_box_against_a_box_reference_as_identical():
     prompt = _prompt()
     _reference(prompt)
     asset = _output(prompt, "Atlas", _glb(trimesh.creation.box()), "box")
-    scoring.asset_metrics_compute(asset_id=asset.id)
+    services.asset_metrics_compute(asset_id=asset.id)
     values = _values(asset)
     assert values["executability"] == 1.0
     assert values["chamfer"] == pytest.approx(0.0, abs=1e-12)
@@ -96,7 +99,7 @@ def test_it_scores_a_sphere_worse_than_a_box():
     box = _output(prompt, "Atlas", _glb(trimesh.creation.box()), "box")
     sphere = _output(prompt, "Birch", _glb(trimesh.creation.icosphere(subdivisions=3)), "sphere")
     for asset in (box, sphere):
-        scoring.asset_metrics_compute(asset_id=asset.id)
+        services.asset_metrics_compute(asset_id=asset.id)
     assert _values(sphere)["chamfer"] > 0.001
     assert _values(sphere)["chamfer_yaw_min"] > _values(box)["chamfer_yaw_min"]
     assert _values(sphere)["silhouette_iou"] < 1.0
@@ -107,7 +110,7 @@ def test_it_records_only_executability_for_a_failed_script():
     prompt = _prompt()
     _reference(prompt)
     asset = _output(prompt, "Atlas", None, None, status=Status.ERR_EXEC)
-    scoring.asset_metrics_compute(asset_id=asset.id)
+    services.asset_metrics_compute(asset_id=asset.id)
     assert _values(asset) == {"executability": 0.0}
 
 
@@ -115,7 +118,7 @@ def test_it_marks_edge_only_geometry_undefined_with_the_reason():
     prompt = _prompt()
     _reference(prompt)
     asset = _output(prompt, "Atlas", _glb(*edge_only_geometry()), "box")
-    scoring.asset_metrics_compute(asset_id=asset.id)
+    services.asset_metrics_compute(asset_id=asset.id)
     row = AssetMetric.objects.get(asset=asset, name="chamfer")
     assert row.value is None
     assert "no triangles" in row.detail["reason"]
@@ -126,10 +129,10 @@ def test_it_scores_outputs_when_their_reference_renders_after_them():
     prompt = _prompt()
     reference = _reference(prompt, status=Status.PENDING)
     asset = _output(prompt, "Atlas", _glb(trimesh.creation.box()), "box")
-    scoring.asset_metrics_compute(asset_id=asset.id)
+    services.asset_metrics_compute(asset_id=asset.id)
     assert set(_values(asset)) == {"executability"}  # nothing to compare with yet
     Asset.objects.filter(id=reference.id).update(status=Status.OK)
-    scoring.asset_metrics_compute(asset_id=reference.id)
+    services.asset_metrics_compute(asset_id=reference.id)
     assert _values(asset)["chamfer"] == pytest.approx(0.0, abs=1e-12)
     assert AssetMetric.objects.get(asset=asset, name="chamfer").detail["reference"] == reference.public_id
 
@@ -139,11 +142,11 @@ def test_it_keeps_an_imported_value_over_a_computed_one():
     _reference(prompt)
     asset = _output(prompt, "Atlas", _glb(trimesh.creation.box()), "box")
     AssetMetric.objects.create(asset=asset, name="chamfer", value=0.5, source=MetricSource.IMPORTED)
-    scoring.asset_metrics_compute(asset_id=asset.id)
+    services.asset_metrics_compute(asset_id=asset.id)
     assert _values(asset)["chamfer"] == 0.5
 
 
-def test_it_runs_after_a_render_on_a_thread_or_on_celery(settings, monkeypatch):
+def test_it_runs_after_a_render_on_a_thread_or_on_celery(settings, monkeypatch, django_capture_on_commit_callbacks):
     prompt = _prompt()
     _reference(prompt)
     asset = _output(prompt, "Atlas", _glb(trimesh.creation.box()), "box")
@@ -152,17 +155,19 @@ def test_it_runs_after_a_render_on_a_thread_or_on_celery(settings, monkeypatch):
         def submit(self, fn, *args):
             fn(*args)
 
-    monkeypatch.setattr(scoring, "_local_executor", lambda: Inline())
-    monkeypatch.setattr(scoring, "close_old_connections", lambda: None)  # the test's own transaction
+    monkeypatch.setattr(background, "_pool", lambda name, workers: Inline())
+    monkeypatch.setattr(background, "close_old_connections", lambda: None)  # the test's own transaction
     settings.CELERY_BROKER_URL = ""
-    scoring.asset_metrics_after_render(asset.id)
+    with django_capture_on_commit_callbacks(execute=True):
+        emit(asset_rendered, asset_id=asset.id)
     assert _values(asset)["chamfer"] == pytest.approx(0.0, abs=1e-12)
 
     queued = []
-    monkeypatch.setattr(scoring.compute_asset_metrics, "delay", queued.append)
+    monkeypatch.setattr(tasks.compute_asset_metrics, "apply_async", lambda **options: queued.append(options["args"]))
     settings.CELERY_BROKER_URL = "redis://broker.invalid/0"
-    scoring.asset_metrics_after_render(asset.id)
-    assert queued == [asset.id]
+    with django_capture_on_commit_callbacks(execute=True):
+        emit(asset_rendered, asset_id=asset.id)
+    assert queued == [(asset.id,)]
 
 
 def test_it_backfills_missing_metrics_with_the_command(capsys):
@@ -174,7 +179,7 @@ def test_it_backfills_missing_metrics_with_the_command(capsys):
     assert _values(first) == {"ssim": pytest.approx(1.0)}
     assert _values(second) == {}
     call_command("arena_metrics")
-    assert set(_values(first)) == set(scoring.BASE_METRICS)
+    assert set(_values(first)) == set(backends.BASE_METRICS)
     assert _values(second) == {"executability": 0.0}
     out = capsys.readouterr().out
     assert "Scored 2 of 2 asset(s)" in out
@@ -194,12 +199,12 @@ def test_it_refuses_an_unknown_metric():
 
 def test_it_finds_learned_backends_only_where_weights_are(settings, tmp_path):
     settings.METRICS_WEIGHTS_DIR = str(tmp_path / "weights")
-    assert scoring.embedding_backends_configured() == {}
+    assert backends.embedding_backends_configured() == {}
     (tmp_path / "weights" / "dino").mkdir(parents=True)
     (tmp_path / "weights" / "dino" / "config.json").write_text("{}")
-    assert list(scoring.embedding_backends_configured()) == ["dino"]
-    assert "dino_render_paired" in scoring.metric_names_available()
-    assert "siglip_render_paired" not in scoring.metric_names_available()
+    assert list(backends.embedding_backends_configured()) == ["dino"]
+    assert "dino_render_paired" in backends.metric_names_available()
+    assert "siglip_render_paired" not in backends.metric_names_available()
 
 
 def test_it_adds_learned_metrics_when_weights_are_configured(settings, tmp_path, request):
@@ -211,9 +216,9 @@ def test_it_adds_learned_metrics_when_weights_are_configured(settings, tmp_path,
     prompt = _prompt()
     _reference(prompt)
     asset = _output(prompt, "Atlas", _glb(trimesh.creation.box()), "box")
-    scoring.asset_metrics_compute(asset_id=asset.id)
+    services.asset_metrics_compute(asset_id=asset.id)
     values = _values(asset)
     assert values["dino_render_paired"] == pytest.approx(1.0, abs=1e-5)  # same views as the reference
     assert values["dino_render_best"] >= values["dino_render_paired"] - 1e-9
     assert "siglip_render_paired" not in values
-    scoring._backends.clear()
+    backends._backends.clear()

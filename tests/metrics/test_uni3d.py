@@ -16,10 +16,10 @@ import numpy as np
 import pytest
 import trimesh
 
-from renderer import scoring
-from renderer.metrics.embeddings import BackendError, WeightsNotFound, create_backend
-from renderer.metrics.geometry import sample_surface
-from renderer.models import AssetMetric
+from metrics import backends, services
+from metrics.embeddings import BackendError, WeightsNotFound, create_backend
+from metrics.geometry import sample_surface
+from metrics.models import AssetMetric
 
 from .shapes import chair, edge_only_geometry
 from .test_embeddings import tiny_siglip, transformers_module  # noqa: F401 (fixtures used by name)
@@ -27,7 +27,7 @@ from .test_scoring import _glb, _output, _prompt, _reference, _values
 
 torch = pytest.importorskip("torch", reason="torch is not installed (optional: see docs/metrics.md)")
 
-from renderer.metrics.uni3d import CheckpointMismatch, PointcloudEncoder, Uni3DConfig, embed_clouds  # noqa: E402
+from metrics.uni3d import CheckpointMismatch, PointcloudEncoder, Uni3DConfig, embed_clouds  # noqa: E402
 
 POINTS = 256
 # Small enough to run in well under a second; 32 matches the tiny SigLIP's text size.
@@ -179,19 +179,19 @@ def uni3d_setting(settings: Any, media_root: Path, tmp_path: Path, request: Any)
     (directory / "text").symlink_to(text_dir, target_is_directory=True)
     settings.METRICS_UNI3D_DIR = str(directory)
     yield directory
-    scoring._backends.clear()  # the loaded model is cached per process
+    backends._backends.clear()  # the loaded model is cached per process
 
 
 @pytest.mark.django_db
 def test_it_adds_the_uni3d_metrics_to_the_scoring_of_assets(uni3d_setting: Path) -> None:
-    assert scoring.metric_names_available()[-2:] == ["uni3d_similarity", "uni3d_text"]
+    assert backends.metric_names_available()[-2:] == ["uni3d_similarity", "uni3d_text"]
     prompt = _prompt()
     _reference(prompt)  # a box
     box = _output(prompt, "Atlas", _glb(trimesh.creation.box()), "box")
     sphere = _output(prompt, "Birch", _glb(trimesh.creation.icosphere(subdivisions=3)), "sphere")
     edges = _output(prompt, "Cedar", _glb(*edge_only_geometry()), "box")
     for asset in (box, sphere, edges):
-        scoring.asset_metrics_compute(asset_id=asset.id)
+        services.asset_metrics_compute(asset_id=asset.id)
     assert _values(box)["uni3d_similarity"] == pytest.approx(1.0, abs=1e-9)
     assert _values(sphere)["uni3d_similarity"] < _values(box)["uni3d_similarity"] - 1e-5
     assert -1.0 <= _values(box)["uni3d_text"] <= 1.0
@@ -203,9 +203,9 @@ def test_it_adds_the_uni3d_metrics_to_the_scoring_of_assets(uni3d_setting: Path)
 @pytest.mark.django_db
 def test_it_leaves_the_uni3d_metrics_out_without_a_configured_directory(settings: Any, media_root: Path) -> None:
     settings.METRICS_UNI3D_DIR = ""
-    assert "uni3d_similarity" not in scoring.metric_names_available()
+    assert "uni3d_similarity" not in backends.metric_names_available()
     prompt = _prompt()
     _reference(prompt)
     asset = _output(prompt, "Atlas", _glb(trimesh.creation.box()), "box")
-    scoring.asset_metrics_compute(asset_id=asset.id)
+    services.asset_metrics_compute(asset_id=asset.id)
     assert "uni3d_similarity" not in _values(asset) and "chamfer" in _values(asset)

@@ -10,8 +10,7 @@ from celery.contrib.testing.worker import start_worker
 from arena.models import Asset, Generator, Prompt, Status
 from config.celery import app as celery_app
 from renderer import runtime
-from renderer.services import asset_render_enqueue
-from renderer.tasks import render_asset
+from renderer.tasks import asset_render_enqueue, render_asset
 
 pytestmark = [pytest.mark.redis, pytest.mark.django_db(transaction=True)]
 

@@ -25,9 +25,9 @@ from django.test import Client
 from moto.server import ThreadedMotoServer
 
 from arena.models import Annotator, Asset, Battle, Generator, Prompt, Status
+from metrics.services import asset_metrics_compute
 from renderer import runtime
 from renderer.pool import RenderPool
-from renderer.scoring import asset_metrics_compute
 from renderer.services import asset_render
 from renderer.uploads import asset_upload
 from tests.conftest import ROOT

@@ -8,8 +8,10 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import close_old_connections
 from tqdm import tqdm
 
+from arena.background import uses_celery
 from renderer.pool import SandboxUnavailable
-from renderer.services import asset_render, asset_render_enqueue, assets_to_render, uses_celery
+from renderer.services import asset_render, assets_to_render
+from renderer.tasks import asset_render_enqueue
 
 
 class Command(BaseCommand):

@@ -2,12 +2,12 @@
 
 Usage::
 
-    OMP_NUM_THREADS=1 python -m renderer.metrics.bench [--points N] [--repeats R]
+    OMP_NUM_THREADS=1 python -m metrics.bench [--points N] [--repeats R]
 
 For several pairs of meshes (8192 samples each, 4 yaw rotations) it times:
 
 - ``compare_samples``: this package's method (each cloud indexed once by
-  ``renderer.metrics.nearest``, yaws ruled out by a lower bound skipped);
+  ``metrics.nearest``, yaws ruled out by a lower bound skipped);
 - ``compare_meshes``: the same plus sampling both surfaces;
 - a naive method that rotates the generated cloud and builds both trees
   again for every yaw (8 trees);
@@ -38,7 +38,7 @@ import numpy as np  # noqa: E402
 import trimesh  # noqa: E402
 from scipy.spatial import cKDTree  # noqa: E402
 
-from renderer.metrics.geometry import (  # noqa: E402
+from metrics.geometry import (  # noqa: E402
     YAW_ANGLES_DEG,
     compare_meshes,
     compare_samples,
@@ -46,7 +46,7 @@ from renderer.metrics.geometry import (  # noqa: E402
     sample_surface,
     yaw_rotation,
 )
-from renderer.metrics.nearest import PointIndex  # noqa: E402
+from metrics.nearest import PointIndex  # noqa: E402
 
 
 def naive_chamfer_yaw_min(generated: np.ndarray, reference: np.ndarray) -> float:
@@ -257,7 +257,7 @@ def _first_search_s() -> float:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the benchmark and print the figures."""
-    parser = argparse.ArgumentParser(prog="python -m renderer.metrics.bench")
+    parser = argparse.ArgumentParser(prog="python -m metrics.bench")
     parser.add_argument("--points", type=int, default=8192)
     parser.add_argument("--repeats", type=int, default=11)
     parser.add_argument("--no-brute-force", action="store_true")

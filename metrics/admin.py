@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.contrib import admin
 
-from renderer.models import AssetMetric, CorrelationReport, GeneratorMetric
+from metrics.models import AssetMetric, GeneratorMetric
 
 
 @admin.register(AssetMetric)
@@ -17,10 +17,3 @@ class AssetMetricAdmin(admin.ModelAdmin):
 class GeneratorMetricAdmin(admin.ModelAdmin):
     list_display = ["generator", "task", "name", "value", "source", "computed_at"]
     list_filter = ["name", "task", "source"]
-
-
-@admin.register(CorrelationReport)
-class CorrelationReportAdmin(admin.ModelAdmin):
-    list_display = ["public_id", "status", "compute_seconds", "created_at", "finished_at"]
-    list_filter = ["status"]
-    readonly_fields = ["public_id", "fingerprint", "report", "error"]

@@ -24,7 +24,7 @@ from typing import Any, Literal
 import numpy as np
 import trimesh
 
-from renderer.metrics.nearest import PointIndex
+from metrics.nearest import PointIndex
 
 YawAxis = Literal["y", "z"]
 
@@ -405,7 +405,7 @@ def compare_samples(
 
     Both clouds are normalised (mean-centred, farthest point at 1). Each is
     indexed once for exact nearest-neighbour search
-    (:class:`renderer.metrics.nearest.PointIndex`), whatever the number of
+    (:class:`metrics.nearest.PointIndex`), whatever the number of
     yaws, and a yaw is evaluated exactly only if a cheap lower bound does not
     already rule it out; the results are those of the plain definition.
 

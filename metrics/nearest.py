@@ -75,7 +75,7 @@ _ORTHOGONAL_TOLERANCE = 1e-12
 
 
 _NO_CACHE_WARNING = (
-    "Numba finds no writable cache directory (next to renderer/metrics/nearest.py, the user's cache "
+    "Numba finds no writable cache directory (next to metrics/nearest.py, the user's cache "
     "directory or NUMBA_CACHE_DIR): the nearest-neighbour kernels are compiled in every process"
 )
 

@@ -13,7 +13,7 @@ The module has two layers:
 - backends behind the :class:`EmbeddingBackend` interface, found by name in a
   registry. The built-in ``siglip`` and ``dino`` backends wrap Hugging Face
   ``transformers`` (``AutoModel`` + ``AutoProcessor``); ``uni3d`` embeds
-  point clouds with the encoder in :mod:`renderer.metrics.uni3d`. They import
+  point clouds with the encoder in :mod:`metrics.uni3d`. They import
   ``torch`` (and ``transformers``) only when one is created.
 """
 
@@ -30,7 +30,7 @@ import numpy as np
 from PIL import Image
 from scipy.optimize import linear_sum_assignment
 
-from renderer.metrics.images import VIEW_NAMES, flatten_rgba
+from metrics.images import VIEW_NAMES, flatten_rgba
 
 # What to install for the transformers backends (numpy must stay < 2 for bpy).
 TRANSFORMERS_REQUIREMENTS = "torch==2.13.0 transformers==5.23.0"
@@ -424,7 +424,7 @@ class DinoBackend(TransformersBackend):
 
 def _import_uni3d() -> Any:
     try:
-        from renderer.metrics import uni3d
+        from metrics import uni3d
     except ImportError as exc:
         raise BackendUnavailable(f"the uni3d backend needs torch ({TRANSFORMERS_REQUIREMENTS}) ({exc})") from exc
     return uni3d
@@ -435,7 +435,7 @@ class Uni3DBackend(EmbeddingBackend):
     """Uni3D point-cloud embeddings; texts through a paired text tower, if given.
 
     ``weights_dir`` holds ``config.json`` and ``model.pt`` (layout and key
-    mapping in :mod:`renderer.metrics.uni3d`). A text model saved with
+    mapping in :mod:`metrics.uni3d`). A text model saved with
     transformers in ``weights_dir/text/`` (a CLIP or SigLIP model, loaded as
     the ``siglip`` backend loads it) embeds texts, if its embeddings have
     Uni3D's size; :attr:`text` is ``None`` without one. Uni3D embeds no images.

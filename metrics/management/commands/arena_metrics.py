@@ -1,12 +1,13 @@
 from __future__ import annotations
 
-import time
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from tqdm import tqdm
 
-from renderer.scoring import UnknownMetric, metrics_backfill
+from metrics.backends import UnknownMetric
+from metrics.management.announce import changes_announce
+from metrics.services import metrics_backfill
 
 
 class Command(BaseCommand):
@@ -33,14 +34,6 @@ class Command(BaseCommand):
             self.stderr.write(self.style.ERROR(f"error: {error}"))
         self.stdout.write(f"Scored {report.computed} of {report.assets} asset(s): {report.values} value(s) stored")
         if report.values and not no_report:
-            self._refresh_report()
+            changes_announce(self)
         if report.errors:
             raise CommandError(f"{len(report.errors)} asset(s) could not be scored (see above)")
-
-    def _refresh_report(self) -> None:
-        from leaderboard.correlation_services import report_refresh_now
-
-        started = time.perf_counter()
-        outcome = report_refresh_now()
-        if outcome:
-            self.stdout.write(f"Correlation report: {outcome} ({time.perf_counter() - started:.1f} s)")

@@ -7,9 +7,9 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from tqdm import tqdm
 
-from arena import services
 from arena.models import Annotator, Battle, Vote
 from arena.services import ArenaError, battle_create, battle_token, vote_record
+from leaderboard.services import snapshots_refresh
 
 DEFAULT_RATING = 1000.0
 
@@ -31,17 +31,10 @@ class Command(BaseCommand):
         if options["if_empty"] and Vote.objects.exists():
             self.stdout.write("Votes exist already: no simulated votes added.")
             return
-        # One recompute at the end instead of a debounced one per burst of votes.
-        hooks, services.AFTER_VOTE_HOOKS[:] = list(services.AFTER_VOTE_HOOKS), []
-        try:
-            cast = self.cast(options)
-        finally:
-            services.AFTER_VOTE_HOOKS[:] = hooks
+        cast = self.cast(options)
         if cast == 0:
             raise CommandError("no pair could be served: render the assets first (python manage.py arena_render)")
-        from leaderboard.services import snapshots_refresh
-
-        snapshots_refresh()
+        snapshots_refresh()  # now, rather than after the debounce the votes scheduled
         self.stdout.write(f"Cast {cast} simulated vote(s); leaderboards recomputed.")
 
     def cast(self, options: dict[str, Any]) -> int:

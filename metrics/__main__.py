@@ -2,11 +2,11 @@
 
 Usage::
 
-    python -m renderer.metrics chamfer GENERATED.glb REFERENCE.glb \
+    python -m metrics chamfer GENERATED.glb REFERENCE.glb \
         [--points N] [--seed S] [--yaw-axis y|z] [--fscore-threshold T]
-    python -m renderer.metrics images ASSET_VIEWS_DIR REFERENCE_VIEWS_DIR \
+    python -m metrics images ASSET_VIEWS_DIR REFERENCE_VIEWS_DIR \
         [--alpha-threshold A]
-    python -m renderer.metrics similarity ASSET_VIEWS_DIR REFERENCE_VIEWS_DIR \
+    python -m metrics similarity ASSET_VIEWS_DIR REFERENCE_VIEWS_DIR \
         --backend siglip|dino --weights DIR [--text PROMPT]
 
 Each prints one JSON object on standard output. Exit status: 0 success;
@@ -28,9 +28,9 @@ EXIT_UNDEFINED = 3
 
 
 def _build_parser() -> argparse.ArgumentParser:
-    from renderer.metrics import geometry, images
+    from metrics import geometry, images
 
-    parser = argparse.ArgumentParser(prog="python -m renderer.metrics", description="Automatic 3D asset metrics.")
+    parser = argparse.ArgumentParser(prog="python -m metrics", description="Automatic 3D asset metrics.")
     commands = parser.add_subparsers(dest="command", required=True)
 
     chamfer = commands.add_parser("chamfer", help="Chamfer distance, F-score, normals")
@@ -56,7 +56,7 @@ def _build_parser() -> argparse.ArgumentParser:
 
 
 def _chamfer(args: argparse.Namespace) -> tuple[dict[str, Any], bool]:
-    from renderer.metrics.geometry import compare_mesh_files
+    from metrics.geometry import compare_mesh_files
 
     if args.points < 1:
         raise ValueError("--points must be positive")
@@ -72,7 +72,7 @@ def _chamfer(args: argparse.Namespace) -> tuple[dict[str, Any], bool]:
 
 
 def _images(args: argparse.Namespace) -> tuple[dict[str, Any], bool]:
-    from renderer.metrics.images import compare_view_dirs
+    from metrics.images import compare_view_dirs
 
     metrics = compare_view_dirs(args.asset_views, args.reference_views, alpha_threshold=args.alpha_threshold)
     result = metrics.as_dict()
@@ -82,7 +82,7 @@ def _images(args: argparse.Namespace) -> tuple[dict[str, Any], bool]:
 
 
 def _similarity(args: argparse.Namespace) -> tuple[dict[str, Any], bool]:
-    from renderer.metrics import embeddings
+    from metrics import embeddings
 
     backend = embeddings.create_backend(args.backend, args.weights)
     asset = embeddings.load_views(args.asset_views)
@@ -96,9 +96,9 @@ def _similarity(args: argparse.Namespace) -> tuple[dict[str, Any], bool]:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line and return the exit status."""
-    from renderer.metrics.embeddings import BackendError
-    from renderer.metrics.geometry import MeshLoadError
-    from renderer.metrics.images import ViewsError
+    from metrics.embeddings import BackendError
+    from metrics.geometry import MeshLoadError
+    from metrics.images import ViewsError
 
     args = _build_parser().parse_args(argv)
     run = {"chamfer": _chamfer, "images": _images, "similarity": _similarity}[args.command]

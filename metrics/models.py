@@ -1,11 +1,13 @@
-"""Automatic metric values, per asset and per model, and the stored correlation report.
+"""Automatic metric values, per asset and per model.
 
 `AssetMetric` holds one metric of one asset against its prompt's reference
-(computed by `renderer.scoring`, or imported from a benchmark run);
+(computed by `metrics.services`, or imported from a benchmark run);
 `GeneratorMetric` holds model-level values imported as they are (a metric the
 benchmark reported only per model); `ImportedMetric` the direction declared
-for an imported metric outside the built-in catalogue. `CorrelationReport` is
-the correlation page's data: computed in the background, read by the page.
+for an imported metric outside the built-in catalogue.
+
+The tables keep the names they had when these models lived in the renderer
+app (`db_table`), so moving them here moved no data.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ from __future__ import annotations
 from django.db import models
 from django.utils import timezone
 
-from arena.models import Asset, Generator, new_public_id
+from arena.models import Asset, Generator
 
 
 class MetricSource(models.TextChoices):
@@ -32,6 +34,7 @@ class AssetMetric(models.Model):
     computed_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
+        db_table = "renderer_assetmetric"
         ordering = ["asset_id", "name"]
         constraints = [models.UniqueConstraint(fields=["asset", "name"], name="one_value_per_asset_metric")]
 
@@ -50,6 +53,7 @@ class GeneratorMetric(models.Model):
     computed_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
+        db_table = "renderer_generatormetric"
         ordering = ["generator__name", "task", "name"]
         constraints = [
             models.UniqueConstraint(fields=["generator", "task", "name"], name="one_value_per_generator_metric")
@@ -72,32 +76,8 @@ class ImportedMetric(models.Model):
     declared_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
+        db_table = "renderer_importedmetric"
         ordering = ["name"]
 
     def __str__(self) -> str:
         return f"{self.name} ({'higher' if self.higher_is_better else 'lower'} is better)"
-
-
-class ReportStatus(models.TextChoices):
-    COMPUTING = "computing", "Computing"
-    READY = "ready", "Ready"
-    FAILED = "failed", "Failed"
-
-
-class CorrelationReport(models.Model):
-    """Agreement of every metric with the human ratings, as the correlation page shows it."""
-
-    public_id = models.CharField(max_length=32, unique=True, default=new_public_id, editable=False)
-    status = models.CharField(max_length=16, choices=ReportStatus.choices, default=ReportStatus.COMPUTING)
-    fingerprint = models.CharField(max_length=64, blank=True, help_text="Hash of the inputs: snapshots and metrics.")
-    report = models.JSONField(default=dict, blank=True)
-    error = models.TextField(blank=True)
-    compute_seconds = models.FloatField(default=0.0)
-    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
-    finished_at = models.DateTimeField(null=True, blank=True)
-
-    class Meta:
-        ordering = ["-created_at", "-id"]
-
-    def __str__(self) -> str:
-        return f"correlation report {self.public_id} ({self.status})"

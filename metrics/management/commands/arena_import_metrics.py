@@ -1,12 +1,12 @@
 from __future__ import annotations
 
-import time
 from pathlib import Path
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from renderer.scoring import metrics_import
+from metrics.imports import metrics_import
+from metrics.management.announce import changes_announce
 
 
 class Command(BaseCommand):
@@ -40,11 +40,6 @@ class Command(BaseCommand):
                 )
             )
         if report.created + report.updated and not no_report:
-            from leaderboard.correlation_services import report_refresh_now
-
-            started = time.perf_counter()
-            outcome = report_refresh_now()
-            if outcome:
-                self.stdout.write(f"Correlation report: {outcome} ({time.perf_counter() - started:.1f} s)")
+            changes_announce(self)
         if report.errors:
             raise CommandError(f"{len(report.errors)} row(s) were not imported (see above)")
