@@ -4,7 +4,7 @@ Pure NumPy/SciPy (no Django). Two levels:
 
 - **model level**: Pearson r, Spearman rho and Kendall tau-b between the
   models' Bradley–Terry ratings and their metric means (conditional or
-  penalised, see :mod:`metrics.aggregate`). Each bootstrap round
+  penalised, computed by :func:`metrics.aggregate.model_means`). Each bootstrap round
   resamples the votes (ratings refitted) *and* each model's assets (means
   recomputed), so an interval reflects both sources of noise;
 - **vote level**: for every decided vote (A or B better), does the metric
@@ -27,7 +27,6 @@ Conventions
 
 from __future__ import annotations
 
-import warnings
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
@@ -189,86 +188,9 @@ def correlations(
 # ---------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class MetricDirection:
-    """What the means need to know of a metric (see ``metrics.aggregate.MetricInfo``)."""
-
-    higher_is_better: bool
-    failure_penalty_factor: float = 1.0
-
-
 def resample_indices(sizes: Sequence[int], rounds: int, rng: np.random.Generator) -> list[IntArray]:
     """For each group (a model's assets), ``(rounds, size)`` indices drawn with replacement."""
     return [rng.integers(0, size, size=(rounds, size)) if size else np.zeros((rounds, 0), np.int64) for size in sizes]
-
-
-def model_means(
-    values: Sequence[ArrayLike],
-    present: Sequence[ArrayLike],
-    direction: MetricDirection,
-    indices: Sequence[IntArray] | None = None,
-) -> tuple[FloatArray, FloatArray]:
-    """Conditional and penalised means of each model, on the data or on resamples.
-
-    Parameters
-    ----------
-    values : sequence of array_like
-        One array per model of its per-asset values, NaN for a failure.
-    present : sequence of array_like of bool
-        Same shapes: false where the value is unknown (the asset is ignored).
-    direction : MetricDirection
-        Direction and failure penalty factor of the metric.
-    indices : sequence of numpy.ndarray, optional
-        Per model, ``(rounds, k)`` resampled asset indices (see
-        :func:`resample_indices`); without them, the means of the data.
-
-    Returns
-    -------
-    conditional, penalised : numpy.ndarray
-        Shape ``(n_models,)`` without ``indices``, else ``(rounds, n_models)``;
-        NaN where a mean is undefined. The penalised mean counts each failure
-        as the worst value observed over *all* models (of the round): the
-        largest times the penalty factor if lower is better, else the
-        smallest.
-    """
-    point = indices is None
-    vals, pres = [], []
-    for k, (v, p) in enumerate(zip(values, present, strict=True)):
-        v_arr, p_arr = np.asarray(v, dtype=np.float64), np.asarray(p, dtype=bool)
-        if point:
-            vals.append(v_arr[None, :])
-            pres.append(p_arr[None, :])
-        else:
-            idx = indices[k]  # type: ignore[index]
-            vals.append(v_arr[idx])
-            pres.append(p_arr[idx])
-    rounds = vals[0].shape[0] if vals else 0
-    n = len(vals)
-    # Worst observed value per round over every model.
-    observed = [np.where(p & np.isfinite(v), v, np.nan) for v, p in zip(vals, pres, strict=True)]
-    if observed:
-        stacked = np.concatenate(observed, axis=1)
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", RuntimeWarning)  # an all-failed round is expected
-            worst = np.nanmin(stacked, axis=1) if direction.higher_is_better else np.nanmax(stacked, axis=1)
-    else:
-        worst = np.full(rounds, np.nan)
-    fail_value = worst if direction.higher_is_better else direction.failure_penalty_factor * worst
-    conditional = np.full((rounds, n), np.nan)
-    penalised = np.full((rounds, n), np.nan)
-    for k, (obs, p) in enumerate(zip(observed, pres, strict=True)):
-        counted = p.sum(axis=1)
-        good = np.isfinite(obs)
-        n_good = good.sum(axis=1)
-        total = np.where(good, obs, 0.0).sum(axis=1)
-        failures = counted - n_good
-        with np.errstate(invalid="ignore", divide="ignore"):
-            conditional[:, k] = np.where(n_good > 0, total / np.maximum(n_good, 1), np.nan)
-            pen_total = total + np.where(failures > 0, failures * fail_value, 0.0)
-            penalised[:, k] = np.where(counted > 0, pen_total / np.maximum(counted, 1), np.nan)
-    if point:
-        return conditional[0], penalised[0]
-    return conditional, penalised
 
 
 def orient(values: ArrayLike, higher_is_better: bool) -> FloatArray:

@@ -216,9 +216,8 @@ def _asset_metric(data: ScopeData, name: str, indices: list[np.ndarray], weights
     n_assets = int(sum(p.sum() for p in pres))
     if name != "executability" and not any(np.isfinite(v[p]).any() for v, p in zip(vals, pres, strict=True)):
         return None  # nothing measured in this scope
-    direction = corr.MetricDirection(info.higher_is_better, info.failure_penalty_factor)
-    point_c, point_p = corr.model_means(vals, pres, direction)
-    boot_c, boot_p = corr.model_means(vals, pres, direction, indices)
+    point_c, point_p = aggregate.model_means(vals, pres, info)
+    boot_c, boot_p = aggregate.model_means(vals, pres, info, indices)
     aggregations = {}
     for label, point, boot in (("conditional", point_c, boot_c), ("penalised", point_p, boot_p)):
         aggregations[label] = {

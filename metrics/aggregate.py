@@ -15,14 +15,20 @@ benchmark:
 task), so that models are penalised on one scale: compute it with
 :func:`worst_observed` and pass it in. Without it, the model's own worst
 value is used.
+
+:func:`model_means` is the one implementation: every model at once, on the
+data or on bootstrap resamples (the correlation page uses it so); the
+one-model helpers are views of it.
 """
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 
 @dataclass(frozen=True)
@@ -176,6 +182,7 @@ _CATALOGUE = (
 )
 
 METRICS: Mapping[str, MetricInfo] = {metric.name: metric for metric in _CATALOGUE}
+_ANY = MetricInfo("any", "any", True, "", "")  # the conditional mean does not depend on the direction
 
 
 def metric_info(name: str, *, higher_is_better: bool | None = None) -> MetricInfo:
@@ -212,6 +219,15 @@ def _observed(values: Iterable[float | None]) -> np.ndarray:
     return np.array([v for v in values if v is not None and np.isfinite(v)], dtype=np.float64)
 
 
+def model_means_of(
+    values: Sequence[float | None], metric: MetricInfo, worst: float | None
+) -> tuple[float | None, float | None]:
+    """:func:`model_means` of one model's values (None or NaN for a failure), as plain numbers."""
+    array = np.array([np.nan if v is None else v for v in values], dtype=np.float64)
+    conditional, penalised = model_means([array], [np.ones(array.size, dtype=bool)], metric, given_worst=worst)
+    return tuple(None if not np.isfinite(x) else float(x) for x in (conditional[0], penalised[0]))  # type: ignore[return-value]
+
+
 def conditional_mean(values: Sequence[float | None]) -> float | None:
     """Return the mean over assets that have a value (failures are skipped).
 
@@ -225,8 +241,7 @@ def conditional_mean(values: Sequence[float | None]) -> float | None:
     float or None
         ``None`` when no asset has a value.
     """
-    observed = _observed(values)
-    return float(observed.mean()) if observed.size else None
+    return model_means_of(values, _ANY, None)[0]
 
 
 def worst_observed(values: Iterable[float | None], *, higher_is_better: bool) -> float | None:
@@ -274,18 +289,76 @@ def penalised_mean(values: Sequence[float | None], metric: MetricInfo, *, worst:
     """
     if not values:
         return None
-    observed = _observed(values)
-    if worst is None:
-        worst = worst_observed(observed, higher_is_better=metric.higher_is_better)
-        if worst is None:
-            return None
-    failures = len(values) - observed.size
-    total = float(observed.sum()) + failures * failure_value(metric, worst)
-    return total / len(values)
+    return model_means_of(values, metric, worst)[1]
 
 
-def executability(executed: Sequence[bool]) -> float | None:
-    """Return the fraction of assets whose script ran and produced a mesh."""
-    if not executed:
-        return None
-    return sum(1 for ok in executed if ok) / len(executed)
+def model_means(
+    values: Sequence[ArrayLike],
+    present: Sequence[ArrayLike],
+    direction: MetricInfo,
+    indices: Sequence[np.ndarray] | None = None,
+    given_worst: float | None = None,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Conditional and penalised means of each model, on the data or on resamples.
+
+    Parameters
+    ----------
+    values : sequence of array_like
+        One array per model of its per-asset values, NaN for a failure.
+    present : sequence of array_like of bool
+        Same shapes: false where the value is unknown (the asset is ignored).
+    direction : MetricInfo
+        Direction and failure penalty factor of the metric.
+    indices : sequence of numpy.ndarray, optional
+        Per model, ``(rounds, k)`` resampled asset indices (see
+        ``leaderboard.correlation.resample_indices``); without them, the means of the data.
+
+    Returns
+    -------
+    conditional, penalised : numpy.ndarray
+        Shape ``(n_models,)`` without ``indices``, else ``(rounds, n_models)``;
+        NaN where a mean is undefined. The penalised mean counts each failure
+        as the worst value observed over *all* models (of the round): the
+        largest times the penalty factor if lower is better, else the
+        smallest. `given_worst` overrides it (a value observed over a whole benchmark).
+    """
+    point = indices is None
+    vals, pres = [], []
+    for k, (v, p) in enumerate(zip(values, present, strict=True)):
+        v_arr, p_arr = np.asarray(v, dtype=np.float64), np.asarray(p, dtype=bool)
+        if point:
+            vals.append(v_arr[None, :])
+            pres.append(p_arr[None, :])
+        else:
+            idx = indices[k]  # type: ignore[index]
+            vals.append(v_arr[idx])
+            pres.append(p_arr[idx])
+    rounds = vals[0].shape[0] if vals else 0
+    n = len(vals)
+    # Worst observed value per round over every model (unless given).
+    observed = [np.where(p & np.isfinite(v), v, np.nan) for v, p in zip(vals, pres, strict=True)]
+    if given_worst is not None:
+        worst = np.full(rounds, float(given_worst))
+    elif any(obs.shape[1] for obs in observed):
+        stacked = np.concatenate(observed, axis=1)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)  # an all-failed round is expected
+            worst = np.nanmin(stacked, axis=1) if direction.higher_is_better else np.nanmax(stacked, axis=1)
+    else:
+        worst = np.full(rounds, np.nan)
+    fail_value = worst if direction.higher_is_better else direction.failure_penalty_factor * worst
+    conditional = np.full((rounds, n), np.nan)
+    penalised = np.full((rounds, n), np.nan)
+    for k, (obs, p) in enumerate(zip(observed, pres, strict=True)):
+        counted = p.sum(axis=1)
+        good = np.isfinite(obs)
+        n_good = good.sum(axis=1)
+        total = np.where(good, obs, 0.0).sum(axis=1)
+        failures = counted - n_good
+        with np.errstate(invalid="ignore", divide="ignore"):
+            conditional[:, k] = np.where(n_good > 0, total / np.maximum(n_good, 1), np.nan)
+            pen_total = total + np.where(failures > 0, failures * fail_value, 0.0)
+            penalised[:, k] = np.where(counted > 0, pen_total / np.maximum(counted, 1), np.nan)
+    if point:
+        return conditional[0], penalised[0]
+    return conditional, penalised

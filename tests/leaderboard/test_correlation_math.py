@@ -7,6 +7,9 @@ import pytest
 from scipy import stats
 
 from leaderboard import correlation as corr
+from metrics.aggregate import METRICS, model_means
+
+HIGHER = METRICS["fscore"]  # any higher-is-better metric
 
 TOL = 1e-12
 
@@ -97,19 +100,21 @@ def test_it_computes_both_means_like_the_aggregate_module():
     per_model = [[0.1, None, 0.3], [0.2, 0.6]]
     values = [np.array([np.nan if v is None else v for v in m]) for m in per_model]
     present = [np.ones(v.size, bool) for v in values]
-    cond, pen = corr.model_means(values, present, corr.MetricDirection(False, 1.5))
+    cond, pen = model_means(values, present, chamfer)
     worst = worst_observed([v for m in per_model for v in m], higher_is_better=False)
     assert cond.tolist() == pytest.approx([conditional_mean(m) for m in per_model])
     assert pen.tolist() == pytest.approx([penalised_mean(m, chamfer, worst=worst) for m in per_model])
+    # The failure counts 1.5 x the worst of every model (0.6): (0.1 + 0.9 + 0.3) / 3.
+    assert cond.tolist() == pytest.approx([0.2, 0.4]) and pen.tolist() == pytest.approx([1.3 / 3, 0.4])
 
 
 def test_it_ignores_unknown_assets_and_resamples_assets():
     values = [np.array([1.0, 2.0, 50.0]), np.array([3.0])]
     present = [np.array([True, True, False]), np.array([True])]
-    cond, _ = corr.model_means(values, present, corr.MetricDirection(True))
+    cond, _ = model_means(values, present, HIGHER)
     assert cond.tolist() == [1.5, 3.0]
     idx = corr.resample_indices([3, 1], 100, np.random.default_rng(0))
-    boot, _ = corr.model_means(values, present, corr.MetricDirection(True), idx)
+    boot, _ = model_means(values, present, HIGHER, idx)
     assert boot.shape == (100, 2)
     finite = boot[np.isfinite(boot[:, 0]), 0]
     assert finite.min() >= 1.0 and finite.max() <= 2.0  # the unknown 50.0 never counts

@@ -7,7 +7,6 @@ import pytest
 from metrics.aggregate import (
     METRICS,
     conditional_mean,
-    executability,
     failure_value,
     metric_info,
     penalised_mean,
@@ -50,11 +49,6 @@ def test_it_leaves_the_penalised_mean_undefined_without_any_value() -> None:
 def test_it_needs_no_penalty_when_everything_ran() -> None:
     values = [0.2, 0.4, 0.9]
     assert penalised_mean(values, CHAMFER) == pytest.approx(conditional_mean(values))  # type: ignore[arg-type]
-
-
-def test_it_computes_executability() -> None:
-    assert executability([True, False, True, True]) == 0.75
-    assert executability([]) is None
 
 
 def test_it_describes_every_metric_with_a_direction() -> None:
