@@ -139,7 +139,7 @@ bench-metrics: install
 	@OMP_NUM_THREADS=1 $(PY) -m metrics.bench
 
 bench-arena: install
-	@$(PY) -m arena.bench
+	@$(PY) -m leaderboard.bench_arena
 
 bench-import: install
 	@$(PY) -m arena.bench_import

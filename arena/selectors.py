@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import random
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
@@ -15,71 +15,11 @@ from django.core.files.storage import default_storage
 from django.db.models import Count, QuerySet
 from django.utils import timezone
 
-from arena.models import Annotator, Asset, Battle, GenerationAttempt, Generator, Prompt, Status, Task, Vote
+from arena.models import Annotator, Asset, Battle, GenerationAttempt, Generator, Prompt, Status, Vote
 from arena.sampling import choose_pair
 from arena.signals import emit, ratings_wanted
 
 log = logging.getLogger(__name__)
-
-
-@dataclass
-class GalleryRow:
-    prompt: Prompt
-    reference: Asset | None
-    # Per generator, its assets for the prompt: one per setting it ran under (empty where it has none).
-    outputs: list[list[Asset]] = field(default_factory=list)
-
-
-def gallery_rows(*, task: str = "", category: str = "") -> tuple[list[Generator], list[GalleryRow]]:
-    """Every prompt with its reference and each generator's assets, one per setting (by setting name)."""
-    generators = list(Generator.objects.order_by("name"))
-    prompts = Prompt.objects.order_by("task", "category", "slug")
-    if task:
-        prompts = prompts.filter(task=task)
-    if category:
-        prompts = prompts.filter(category=category)
-    references: dict[int, Asset] = {}
-    outputs: dict[tuple[int, int | None], list[Asset]] = defaultdict(list)
-    query = Asset.objects.filter(prompt__in=prompts).select_related("generator", "setting")
-    for asset in query.order_by("setting__name", "id"):
-        if asset.is_reference:
-            references[asset.prompt_id] = asset
-        else:
-            outputs[(asset.prompt_id, asset.generator_id)].append(asset)
-    rows = [GalleryRow(p, references.get(p.id), [outputs.get((p.id, g.id), []) for g in generators]) for p in prompts]
-    return generators, rows
-
-
-def render_counts() -> dict[str, int]:
-    rows = Asset.objects.values("status").annotate(n=Count("id"))
-    counts = {row["status"]: row["n"] for row in rows}
-    counts["total"] = sum(counts.values())
-    counts["done"] = counts["total"] - counts.get(Status.PENDING, 0) - counts.get(Status.RUNNING, 0)
-    return counts
-
-
-def asset_by_public_id(public_id: str) -> Asset:
-    return (
-        Asset.objects.select_related("prompt", "generator", "setting")
-        .prefetch_related("generation_attempts")
-        .get(public_id=public_id)
-    )
-
-
-def prompt_given(asset: Asset) -> dict[str, Any]:
-    """The prompt the asset's run was given: the caption or the instruction, or the reference views."""
-    prompt = asset.prompt
-    values = asset.setting.values if asset.setting else {}
-    if prompt.task == Task.IMAGE:
-        urls = _reference_urls(prompt)
-        return {"kind": "images", "images": urls[: values.get("views") or len(urls)], "text": ""}
-    if values.get("prompt_type") == "instruction" and prompt.instruction:
-        return {"kind": "instruction", "text": prompt.instruction, "images": []}
-    return {"kind": "description", "text": prompt.text, "images": []}
-
-
-def categories() -> list[str]:
-    return list(Prompt.objects.exclude(category="").values_list("category", flat=True).distinct().order_by("category"))
 
 
 def ok_assets() -> QuerySet[Asset]:
@@ -322,7 +262,7 @@ def battle_payload(battle: Battle, *, token: str) -> dict[str, Any]:
             "text": prompt.text,
             "category": prompt.category,
             "image": prompt.reference_image.url if prompt.reference_image else None,
-            "images": _reference_urls(prompt),
+            "images": reference_urls(prompt),
         },
         "a": _side_payload(battle, "a"),
         "b": _side_payload(battle, "b"),
@@ -330,7 +270,7 @@ def battle_payload(battle: Battle, *, token: str) -> dict[str, Any]:
     }
 
 
-def _reference_urls(prompt: Prompt) -> list[str]:
+def reference_urls(prompt: Prompt) -> list[str]:
     """Every reference view of an image prompt, in order (the prompt's, never an asset's)."""
     names = prompt.reference_images or ([prompt.reference_image.name] if prompt.reference_image else [])
     return [default_storage.url(name) for name in names]

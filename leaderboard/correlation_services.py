@@ -28,7 +28,7 @@ from django.db.models import Count, Max
 from django.utils import timezone
 
 from arena.broadcast import group_send
-from arena.models import FINISHED_STATUSES, Asset, Status, Task
+from arena.models import FINISHED_STATUSES, Asset, Task
 from leaderboard import correlation as corr
 from leaderboard import selectors
 from leaderboard.models import CorrelationReport, ReportStatus, Snapshot
@@ -38,6 +38,7 @@ from metrics import aggregate
 from metrics.aggregate import METRICS, MetricInfo
 from metrics.backends import embedding_backends_configured, weights_dir
 from metrics.models import AssetMetric, GeneratorMetric, ImportedMetric
+from renderer.selectors import is_executable
 
 log = logging.getLogger(__name__)
 
@@ -131,7 +132,7 @@ def scope_load(*, task: str, category: str = "", rounds: int, seed: int) -> Scop
     status_ok: dict[int, bool] = {}
     for asset_id, name, status in assets.order_by("id").values_list("id", "generator__name", "status"):
         asset_ids[index[name]].append(asset_id)
-        status_ok[asset_id] = status == Status.OK
+        status_ok[asset_id] = is_executable(status)
     values: dict[str, dict[int, float | None]] = {}
     rows = AssetMetric.objects.filter(asset__in=assets).exclude(name="executability")
     for asset_id, name, value in rows.values_list("asset_id", "name", "value").iterator(chunk_size=10000):

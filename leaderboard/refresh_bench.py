@@ -154,8 +154,8 @@ def main(database_url: str = "", seed: int = 0) -> int:
 
         from arena.models import GenerationAttempt
         from leaderboard.models import Snapshot
-        from leaderboard.selectors import model_executability
         from leaderboard.services import snapshots_refresh
+        from renderer.selectors import model_executability
 
         # The correlation report a new snapshot schedules is a job of its own (a Celery task, or a
         # timer thread here): left connected, its thread would run inside the timings.

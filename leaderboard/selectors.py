@@ -4,18 +4,17 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import re
-from collections import Counter, defaultdict
+from collections import defaultdict
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from typing import Any
 
 from django.conf import settings
-from django.db.models import Count, Max, Min, Q, QuerySet
+from django.db.models import Count, Max, QuerySet
 
-from arena.models import Asset, GenerationAttempt, Status, Task, Vote
+from arena.models import Task, Vote
 from leaderboard.models import Snapshot
 from leaderboard.rating import A_WINS, B_WINS, BOTH_BAD, TIE, WINNERS, Battles
+from renderer.selectors import executability_counts
 
 OUTCOME = {"a": A_WINS, "b": B_WINS, "tie": TIE, "both_bad": BOTH_BAD}
 
@@ -154,11 +153,8 @@ def executability(*, task: str = "", family: str = "", category: str = "") -> di
 
 
 def executability_by_scope(scopes: list[Scope]) -> dict[Scope, dict[str, float]]:
-    """:func:`executability` of many boards from one GROUP BY."""
-    finished = Asset.objects.filter(is_reference=False).exclude(status__in=[Status.PENDING, Status.RUNNING])
-    rows = finished.values_list("generator__name", "prompt__task", "prompt__family", "prompt__category").annotate(
-        total=Count("id"), ok=Count("id", filter=Q(status=Status.OK))
-    )
+    """:func:`executability` of many boards from one GROUP BY (`renderer.selectors.executability_counts`)."""
+    rows = executability_counts("generator__name", "prompt__task", "prompt__family", "prompt__category")
     wanted = set(scopes)
     tally: dict[Scope, dict[str, list[int]]] = {scope: defaultdict(lambda: [0, 0]) for scope in wanted}
     for name, task, family, category, total, ok in rows:
@@ -167,127 +163,6 @@ def executability_by_scope(scopes: list[Scope]) -> dict[Scope, dict[str, float]]
                 tally[scope][name][0] += ok
                 tally[scope][name][1] += total
     return {scope: {name: ok / total for name, (ok, total) in names.items() if total} for scope, names in tally.items()}
-
-
-# -- executability by attempt --------------------------------------------------
-
-RETRIES = 3  # columns: the single shot, then after 1, 2 and 3 retries
-TOP_ERRORS = 5
-RUNNER_OK = "OK"
-
-
-@dataclass
-class ExecutabilityRow:
-    """One model (``setting`` empty) or one of its settings: how many of its assets ran after k retries."""
-
-    model: str
-    setting: str = ""
-    label: str = ""
-    assets: int = 0
-    executable: list[int] = field(default_factory=lambda: [0] * (RETRIES + 1))
-    errors: list[tuple[str, int]] = field(default_factory=list)
-    settings: list[ExecutabilityRow] = field(default_factory=list)
-
-    @property
-    def shares(self) -> list[float]:
-        """Fraction executable after 0 (single shot), 1, 2, 3 retries."""
-        return [k / self.assets if self.assets else 0.0 for k in self.executable]
-
-
-_PATH = re.compile(r"""(?:[A-Za-z]:)?(?:[\\/][\w.<>~+-]+)+[\\/]?""")
-_FILE_FRAME = re.compile(r"""File "[^"]*"(?:, line \d+)?(?:, in \S+)?""")
-_LINE = re.compile(r"\(?\b(?:line|lines|row)\s+\d+(?:\s*[-:]\s*\d+)?\)?", re.IGNORECASE)
-_HEX = re.compile(r"\b0x[0-9a-fA-F]+\b")
-ERROR_CHARS = 160
-
-
-def error_normalise(text: str) -> str:
-    """An error message without what differs between runs of the same mistake: paths, line numbers, addresses.
-
-    Keeps the first non-empty line (the runner's brief and the arena's error are one line; a
-    traceback's last line is the exception), shortened to ``ERROR_CHARS`` characters.
-    """
-    lines = [line.strip() for line in text.strip().splitlines() if line.strip()]
-    if not lines:
-        return ""
-    line = lines[-1] if lines[0].startswith("Traceback") else lines[0]
-    line = _FILE_FRAME.sub("", line)
-    line = _PATH.sub("<path>", line)
-    line = _LINE.sub("", line)
-    line = _HEX.sub("0x…", line)
-    line = re.sub(r"\s+", " ", line).strip(" ,;:")
-    return line if len(line) <= ERROR_CHARS else line[: ERROR_CHARS - 1] + "…"
-
-
-def _first_executable(status: str, run_status: Any, first_ok: int | None, n_attempts: int) -> int | None:
-    """The number of retries after which an asset ran (None: it never did; see docs/rating.md)."""
-    if n_attempts:
-        return first_ok
-    if isinstance(run_status, str) and run_status:
-        return 0 if run_status == RUNNER_OK else None
-    return 0 if status == Status.OK else None
-
-
-def model_executability(*, task: str = "", family: str = "", category: str = "") -> list[ExecutabilityRow]:
-    """Per model (and per setting), the share of its assets executable after the single shot and 1–3 retries.
-
-    An asset with ``GenerationAttempt`` rows is executable after k retries if an attempt numbered k or
-    less has the runner's status OK. One without attempt rows counts its final status at attempt 0:
-    the run's own ``final_render_status`` when its run log has one, else the arena's render status;
-    such an asset still waiting for the arena's render is left out. Also each model's most frequent
-    errors, normalised (:func:`error_normalise`), from the runner's attempts and the arena's renders.
-    """
-    assets = Asset.objects.filter(is_reference=False, generator__isnull=False)
-    if task:
-        assets = assets.filter(prompt__task=task)
-    if family:
-        assets = assets.filter(prompt__family=family)
-    if category:
-        assets = assets.filter(prompt__category=category)
-    rows = assets.annotate(
-        first_ok=Min("generation_attempts__number", filter=Q(generation_attempts__status=RUNNER_OK)),
-        n_attempts=Count("generation_attempts"),
-    ).values_list("generator__name", "setting__name", "setting__label", "status", "run_log__final_render_status",
-                  "first_ok", "n_attempts")  # fmt: skip
-    models: dict[str, ExecutabilityRow] = {}
-    by_setting: dict[tuple[str, str], ExecutabilityRow] = {}
-    for name, setting, label, status, run_status, first_ok, n_attempts in rows:
-        if not n_attempts and not run_status and status in (Status.PENDING, Status.RUNNING):
-            continue
-        retries = _first_executable(status, run_status, first_ok, n_attempts)
-        model = models.setdefault(name, ExecutabilityRow(model=name))
-        targets = [model]
-        if setting:
-            key = (name, setting)
-            if key not in by_setting:
-                by_setting[key] = ExecutabilityRow(model=name, setting=setting, label=label or setting)
-                model.settings.append(by_setting[key])
-            targets.append(by_setting[key])
-        for row in targets:
-            row.assets += 1
-            if retries is not None:
-                for k in range(min(retries, RETRIES + 1), RETRIES + 1):
-                    row.executable[k] += 1
-    for name, errors in _top_errors(assets).items():
-        if name in models:
-            models[name].errors = errors
-    for model in models.values():
-        model.settings.sort(key=lambda row: row.setting)
-    return [models[name] for name in sorted(models)]
-
-
-def _top_errors(assets: QuerySet[Asset]) -> dict[str, list[tuple[str, int]]]:
-    """Each model's most frequent normalised errors: the runner's failed attempts and the arena's failed renders."""
-    counts: dict[str, Counter[str]] = defaultdict(Counter)
-    attempts = GenerationAttempt.objects.filter(asset__in=assets).exclude(status=RUNNER_OK).exclude(error="")
-    arena = assets.exclude(status__in=[Status.OK, Status.PENDING, Status.RUNNING]).exclude(error="")
-    queries = (attempts.values_list("asset__generator__name", "error"), arena.values_list("generator__name", "error"))
-    for query in queries:
-        for name, error in query.iterator(chunk_size=5000):
-            message = error_normalise(error)
-            if message:
-                counts[name][message] += 1
-    return {name: counter.most_common(TOP_ERRORS) for name, counter in counts.items()}
 
 
 def judge_hash(annotator_public_id: str) -> str:

@@ -10,7 +10,8 @@ from django.views.decorators.http import require_GET
 from arena.models import Family, Task
 from leaderboard import exports, selectors
 from leaderboard.models import Snapshot
-from leaderboard.selectors import Scope, model_executability
+from leaderboard.selectors import Scope
+from renderer.selectors import model_executability
 
 
 def _lookup_text(value: str) -> str:

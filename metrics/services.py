@@ -36,6 +36,7 @@ from metrics.backends import (
 )
 from metrics.images import VIEW_NAMES
 from metrics.models import AssetMetric, MetricSource
+from renderer.selectors import is_executable
 
 log = logging.getLogger(__name__)
 
@@ -211,7 +212,7 @@ def asset_scores(*, asset: Asset, metrics: set[str] | None = None) -> Scores:
     wanted = set(metric_names_available()) if metrics is None else set(metrics)
     scores = Scores()
     if "executability" in wanted:
-        scores.put("executability", 1.0 if asset.status == Status.OK else 0.0, status=asset.status)
+        scores.put("executability", 1.0 if is_executable(asset.status) else 0.0, status=asset.status)
     if asset.status != Status.OK:
         return scores
     reference = reference_of(asset)

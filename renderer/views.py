@@ -9,10 +9,16 @@ from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_http_methods
 
 from arena.models import Asset, Task
-from arena.selectors import asset_by_public_id, categories, gallery_rows, prompt_given, render_counts
-from leaderboard.selectors import model_executability
 from renderer import uploads
 from renderer.forms import AssetUploadForm
+from renderer.selectors import (
+    asset_by_public_id,
+    categories,
+    gallery_rows,
+    model_executability,
+    prompt_given,
+    render_counts,
+)
 
 
 def _require_gallery_access(request: HttpRequest) -> None:

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from arena.sampling import choose_pair, pair_weights, standard_errors
-from arena.simulation import simulate
+from leaderboard.simulation import simulate
 
 PAIRS = [(0, 1), (0, 2), (1, 2)]
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from arena.models import Asset, GenerationAttempt, Generator, Prompt, Setting, Status
-from leaderboard.selectors import error_normalise, model_executability
+from renderer.selectors import error_normalise, model_executability
 
 pytestmark = pytest.mark.django_db
 

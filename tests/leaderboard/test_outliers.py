@@ -1,4 +1,4 @@
-"""The anomalous-annotator test on stored votes (arena/outliers.py) and `manage.py arena_quality`."""
+"""The anomalous-annotator test on stored votes (leaderboard/outliers.py) and `manage.py arena_quality`."""
 
 from __future__ import annotations
 
@@ -11,8 +11,8 @@ from django.core.management import call_command
 from django.utils import timezone
 
 from arena.models import Annotator, Asset, Battle, Vote
-from arena.outliers import consensus_ratings, outlier_tests, outliers_flag, prob_chosen
 from arena.services import annotator_reinstate
+from leaderboard.outliers import consensus_ratings, outlier_tests, outliers_flag, prob_chosen
 from leaderboard.selectors import rated_votes
 
 pytestmark = pytest.mark.django_db

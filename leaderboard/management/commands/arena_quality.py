@@ -6,7 +6,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandParser
 from tqdm import tqdm
 
-from arena.outliers import DEFAULT_MIN_VOTES, OutlierTest, outlier_tests, outliers_flag
+from leaderboard.outliers import DEFAULT_MIN_VOTES, OutlierTest, outlier_tests, outliers_flag
 
 
 class Command(BaseCommand):

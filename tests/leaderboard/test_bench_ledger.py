@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from arena.bench import Ledger, record_answers
+from leaderboard.bench_arena import Ledger, record_answers
 
 
 class Answer:

@@ -1,4 +1,4 @@
-"""Load benchmark of the vote path: ``python -m arena.bench`` (``make bench-arena``).
+"""Load benchmark of the vote path: ``python -m leaderboard.bench_arena`` (``make bench-arena``).
 
 It builds a throwaway arena and serves it for real, then plays annotators
 against it over HTTP on 127.0.0.1:
@@ -444,7 +444,7 @@ def row(label: str, samples: Samples, kind: str) -> str:
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(prog="python -m arena.bench", description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(prog="python -m leaderboard.bench_arena", description=__doc__.split("\n\n")[0])
     parser.add_argument("--annotators", type=int, default=32, help="concurrent clients")
     parser.add_argument("--seconds", type=float, default=20.0, help="length of each measured phase")
     parser.add_argument("--servers", type=int, default=2, help="daphne processes (clients are spread over them)")
@@ -479,7 +479,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         import httpx
     except ImportError:
-        print("arena.bench needs httpx (pip install -r requirements-dev.txt)", file=sys.stderr)
+        print("leaderboard.bench_arena needs httpx (pip install -r requirements-dev.txt)", file=sys.stderr)
         return 2
     admin_url, database_url = database_urls(args.postgres)
     data_dir = Path(tempfile.mkdtemp(prefix="arena-bench-"))

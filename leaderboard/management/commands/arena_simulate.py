@@ -7,7 +7,7 @@ from django.core.management.base import BaseCommand, CommandParser
 from tqdm import tqdm
 
 from arena.sampling import STRATEGIES
-from arena.simulation import TAU_TARGET, simulate
+from leaderboard.simulation import TAU_TARGET, simulate
 
 
 class Command(BaseCommand):
