@@ -82,7 +82,8 @@ test: install $(VENV)/.metrics-installed
 
 lint: install
 	$(VENV)/bin/ruff check .
-	$(VENV)/bin/mypy leaderboard renderer
+	$(VENV)/bin/lint-imports
+	$(VENV)/bin/mypy leaderboard renderer metrics
 
 format: install
 	$(VENV)/bin/ruff format .
@@ -146,7 +147,7 @@ bench-import: install
 
 # Real factories from ../shared, drawn in headless Chromium per GLB compression.
 bench-glb: install
-	@$(PY) -m arena.bench_glb
+	@$(PY) -m renderer.bench_glb
 
 clean:
 	rm -rf var test-artifacts

@@ -20,6 +20,7 @@ import json
 import os
 import random
 import re
+import secrets
 import subprocess
 import sys
 import tempfile
@@ -140,7 +141,12 @@ def main(argv: list[str] | None = None) -> int:
         outputs = release_write(work / "release")
         written = time.perf_counter() - started
         env = {k: v for k, v in os.environ.items() if k not in ("REDIS_URL", "CELERY_BROKER_URL", "DATABASE_URL")}
-        env |= {"DATA_DIR": str(work / "data"), "DEBUG": "false", "LOG_LEVEL": "WARNING"}
+        env |= {
+            "DATA_DIR": str(work / "data"),
+            "DEBUG": "false",
+            "LOG_LEVEL": "WARNING",
+            "SECRET_KEY": secrets.token_urlsafe(40),
+        }
         database = "SQLite (a temporary file)"
         if args.database_url:
             env["DATABASE_URL"] = postgres_reset(args.database_url, "arena_bench_import", create=True)

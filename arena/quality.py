@@ -21,7 +21,7 @@ def vote_pvalues(prob_chosen: Sequence[float]) -> np.ndarray:
     return np.where(q < 0.5, q, 1.0)
 
 
-def fisher_combined_pvalue(pvalues: Sequence[float]) -> float:
+def fisher_combined_pvalue(pvalues: Sequence[float] | np.ndarray) -> float:
     """Fisher's method: -2 sum(ln p) ~ chi-squared with 2k degrees of freedom."""
     p = np.clip(np.asarray(pvalues, dtype=float), 1e-300, 1.0)
     if p.size == 0:

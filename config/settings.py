@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -49,7 +50,13 @@ def envlist(name: str, default: str) -> list[str]:
 
 
 DEBUG = envbool("DEBUG", True)
-SECRET_KEY = envstr("SECRET_KEY", "dev-only-insecure-key-change-me-in-production-0123456789")
+BUILT_IN_SECRET_KEY = "dev-only-insecure-key-change-me-in-production-0123456789"
+SECRET_KEY = envstr("SECRET_KEY", BUILT_IN_SECRET_KEY)
+if not DEBUG and SECRET_KEY == BUILT_IN_SECRET_KEY:
+    raise ImproperlyConfigured(
+        "SECRET_KEY is the built-in development key and DEBUG is off: set SECRET_KEY in the environment "
+        "(e.g. .env) to a long random value, the same for every process (battle tokens are signed with it)"
+    )
 ALLOWED_HOSTS = envlist("ALLOWED_HOSTS", "127.0.0.1,localhost,testserver")
 CSRF_TRUSTED_ORIGINS = envlist("CSRF_TRUSTED_ORIGINS", "http://127.0.0.1:8000,http://localhost:8000")
 SITE_NAME = envstr("SITE_NAME", "3D Code Arena")

@@ -62,7 +62,7 @@ def artifact(name: str) -> Path:
     return ARTIFACTS / name
 
 
-def glb_bytes(geometry: trimesh.Trimesh | trimesh.path.Path3D | trimesh.Scene) -> bytes:
+def glb_bytes(geometry: trimesh.parent.Geometry) -> bytes:
     scene = geometry if isinstance(geometry, trimesh.Scene) else trimesh.Scene([geometry])
     return scene.export(file_type="glb")
 

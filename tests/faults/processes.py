@@ -7,6 +7,7 @@ test's folder, and is killed with its group when the test ends, pass or fail.
 from __future__ import annotations
 
 import os
+import secrets
 import signal
 import socket
 import subprocess
@@ -44,6 +45,7 @@ def server_env(*, media: Path, redis_url: str = "", **extra: str) -> dict[str, s
         "DJANGO_SETTINGS_MODULE": "config.settings",
         "DATABASE_URL": database_url(),
         "DEBUG": "false",
+        "SECRET_KEY": secrets.token_urlsafe(40),
         "DATA_DIR": str(media.parent / "data"),
         "MEDIA_STORAGE": "filesystem",
         "MEDIA_ROOT": str(media),

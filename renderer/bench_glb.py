@@ -1,4 +1,4 @@
-"""Browser GLBs of real factories: ``python -m arena.bench_glb`` (``make bench-glb``).
+"""Browser GLBs of real factories: ``python -m renderer.bench_glb`` (``make bench-glb``).
 
 For a pair of the benchmark's reference factories (``../shared``), it:
 
@@ -24,6 +24,7 @@ from __future__ import annotations
 import argparse
 import logging
 import os
+import secrets
 import shutil
 import statistics
 import sys
@@ -75,7 +76,7 @@ class Factory:
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(prog="python -m arena.bench_glb", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="python -m renderer.bench_glb", description=__doc__.splitlines()[0])
     parser.add_argument("--factories", nargs=2, default=list(FACTORIES), help="two instance names")
     parser.add_argument("--runs", type=int, default=5, help="page loads per format and link")
     parser.add_argument("--mbps", type=float, default=20.0, help="download rate of the throttled link")
@@ -117,6 +118,7 @@ def serve(data_dir: Path) -> tuple[str, Any]:
         DATA_DIR=str(data_dir),
         MEDIA_ROOT=str(data_dir / "media"),
         DEBUG="0",
+        SECRET_KEY=secrets.token_urlsafe(40),
         DATABASE_URL="",
         REDIS_URL="",
         CELERY_BROKER_URL="",
