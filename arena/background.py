@@ -89,6 +89,19 @@ def _pool(name: str, workers: int) -> ThreadPoolExecutor:
         return _pools[name]
 
 
+def pools_drain() -> None:
+    """Wait for the work of every in-process pool, oldest pool first, and forget them (tests, shutdown).
+
+    Work that queues more work (a render queues its metrics) is waited for too.
+    """
+    while True:
+        with _pools_lock:
+            if not _pools:
+                return
+            pool = _pools.pop(next(iter(_pools)))
+        pool.shutdown(wait=True)
+
+
 def _run_here(task: Any, args: tuple[Any, ...], done: Future[Any]) -> None:
     close_old_connections()
     try:

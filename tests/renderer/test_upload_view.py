@@ -15,8 +15,9 @@ from django.contrib.auth.models import User
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
+from arena import background
 from arena.models import FINISHED_STATUSES, Asset, Generator, Prompt, Status
-from renderer import runtime, scoring, services
+from renderer import runtime
 from renderer.pool import RenderPool
 
 URL = "/renders/upload/"
@@ -219,12 +220,11 @@ def test_it_names_the_field_and_reason_on_the_page(staff_client: Client, cast) -
 def renders(render_pool: RenderPool, settings, media_root: Path) -> Iterator[None]:  # type: ignore[no-untyped-def]
     """The in-process render path with a real warm sandboxed worker; waits for its threads at the end."""
     settings.RENDER_WORKERS = 1
-    runtime._pool, services._executor, scoring._executor = render_pool, None, None
+    background.pools_drain()
+    runtime._pool = render_pool
     yield
-    for executor in (services._executor, scoring._executor):  # renders first: they queue metrics
-        if executor is not None:
-            executor.shutdown(wait=True)
-    runtime._pool, services._executor, scoring._executor = None, None, None
+    background.pools_drain()  # renders first: they queue metrics
+    runtime._pool = None
 
 
 def wait_finished(asset_ids: list[int], timeout: float = 120.0) -> dict[int, Asset]:
