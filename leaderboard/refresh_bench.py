@@ -150,16 +150,16 @@ def main(database_url: str = "", seed: int = 0) -> int:
         _django_setup(database_url or f"sqlite:///{tmp}/refresh-bench.sqlite3")
         from django.conf import settings
         from django.db import connection, transaction
-        from django.db.models.signals import post_save
 
         from arena.models import GenerationAttempt
         from leaderboard.models import Snapshot
         from leaderboard.services import snapshots_refresh
+        from leaderboard.signals import snapshots_stored
         from renderer.selectors import model_executability
 
         # The correlation report a new snapshot schedules is a job of its own (a Celery task, or a
         # timer thread here): left connected, its thread would run inside the timings.
-        post_save.disconnect(sender=Snapshot, dispatch_uid="correlation-report")
+        snapshots_stored.disconnect(dispatch_uid="leaderboard-correlation")
         Snapshot.objects.all().delete()
         arena = arena_build(seed=seed)
         threshold = settings.LEADERBOARD_CATEGORY_MIN_VOTES
