@@ -16,6 +16,7 @@ export function showCharts() {
   byId("charts-unavailable").hidden = Boolean(plotly());
 }
 
+// The layout every chart starts from (the page's font, no background), with `extra` on top.
 export function baseLayout(extra = {}) {
   return {
     font: { family: getComputedStyle(document.body).fontFamily, size: 12, color: INK },
