@@ -12,7 +12,7 @@ TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/arena
 TEST_REDIS_URL ?= redis://127.0.0.1:6379/15
 export TEST_DATABASE_URL TEST_REDIS_URL
 
-.PHONY: help install install-metrics system-deps run serve demo test test-fast lint format migrations-check ci \
+.PHONY: help install install-metrics system-deps run serve demo test test-fast lint lint-js format migrations-check ci \
         bench bench-render bench-release bench-memory bench-rating bench-refresh bench-sampling bench-arena bench-metrics bench-import bench-glb clean
 
 help:
@@ -80,10 +80,14 @@ test: install $(VENV)/.metrics-installed
 	  $(PYTEST) -m postgres $(PYTEST_ARGS); \
 	fi
 
-lint: install
+lint: install lint-js
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/lint-imports
 	$(VENV)/bin/mypy leaderboard renderer metrics
+
+# ESLint's recommended rules over the pages' modules (eslint.config.mjs).
+lint-js: node_modules/.installed
+	npx --no-install eslint static/js
 
 format: install
 	$(VENV)/bin/ruff format .

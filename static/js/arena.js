@@ -1,16 +1,16 @@
 // The vote page: ask for a pair, show both assets, send the vote, reveal the names.
 import { ModelViewer, linkViewers } from "./viewer.js";
-import { liveSocket } from "./live.js";
+import { byId, el, pressOnly, restartClass } from "./lib/dom.js";
+import { integer } from "./lib/format.js";
+import { liveSocket } from "./lib/live.js";
 
-const root = document.getElementById("arena");
-const byId = (id) => document.getElementById(id);
+const root = byId("arena");
 const SIDES = ["a", "b"];
 const AUTO_ADVANCE_KEY = "arena.autoAdvance";
 const AUTO_ADVANCE_MS = 2000;
 const TASK_LABELS = { "text-to-3d": "Text to 3D", "image-to-3d": "Image to 3D" };
 const WINNER_TEXT = { a: "A is better", b: "B is better", tie: "Tie", both_bad: "Both are bad" };
 const KEYS = { a: "a", 1: "a", b: "b", 2: "b", t: "tie", 3: "tie", x: "both_bad", 4: "both_bad" };
-const numberFormat = new Intl.NumberFormat();
 
 const viewers = {
   a: new ModelViewer(byId("stage-a"), { label: "Model A" }),
@@ -63,7 +63,7 @@ async function post(url, body) {
   } catch {
     throw new Error("The server could not be reached. Check your connection and try again.");
   }
-  let data = null;
+  let data;
   try {
     data = await response.json();
   } catch {
@@ -102,11 +102,9 @@ function setVotesToday(count) {
   if (typeof count !== "number") return;
   const node = byId("votes-today");
   byId("votes-today-unit").textContent = count === 1 ? "vote today" : "votes today";
-  if (node.textContent !== numberFormat.format(count)) {
-    node.textContent = numberFormat.format(count);
-    node.parentElement.classList.remove("bump");
-    void node.parentElement.offsetWidth;
-    node.parentElement.classList.add("bump");
+  if (node.textContent !== integer.format(count)) {
+    node.textContent = integer.format(count);
+    restartClass(node.parentElement, "bump");
   }
 }
 
@@ -129,13 +127,7 @@ function showPrompt(prompt) {
   const views = byId("prompt-views");
   const extra = (prompt && prompt.images ? prompt.images : []).slice(1);
   views.replaceChildren(
-    ...extra.map((url, i) => {
-      const view = document.createElement("img");
-      view.className = "prompt-view";
-      view.src = url;
-      view.alt = `Reference view ${i + 2}`;
-      return view;
-    }),
+    ...extra.map((url, i) => el("img", { class: "prompt-view", src: url, alt: `Reference view ${i + 2}` })),
   );
   views.hidden = extra.length === 0;
   byId("prompt-task").textContent = prompt ? TASK_LABELS[prompt.task] || prompt.task : "";
@@ -161,8 +153,8 @@ function showStats(side, info) {
   }
   const viewer = viewers[side];
   const triangles = typeof info.triangles === "number" ? info.triangles : viewer.triangles;
-  const parts = [`${numberFormat.format(triangles)} triangle${triangles === 1 ? "" : "s"}`];
-  if (viewer.lineSegments) parts.push(`${numberFormat.format(viewer.lineSegments)} edges`);
+  const parts = [`${integer.format(triangles)} triangle${triangles === 1 ? "" : "s"}`];
+  if (viewer.lineSegments) parts.push(`${integer.format(viewer.lineSegments)} edges`);
   node.textContent = parts.join(" · ");
 }
 
@@ -233,7 +225,7 @@ async function nextPair() {
 
 async function loadSide(side, asset, seq) {
   const viewer = viewers[side];
-  let showing = "failed";
+  let showing;
   try {
     showing = await viewer.load(asset.glb, asset.views || []);
   } catch {
@@ -285,28 +277,14 @@ function reveal(result, winner) {
   for (const side of SIDES) {
     const info = (result.reveal && result.reveal[side]) || {};
     const box = byId(`reveal-${side}`);
-    const label = document.createElement("span");
-    label.className = "reveal-label";
-    label.textContent = `Model ${side.toUpperCase()} was`;
-    const name = document.createElement(info.url ? "a" : "strong");
-    name.className = "reveal-name";
-    name.textContent = info.name || "unknown";
-    if (info.url) name.href = info.url;
-    box.replaceChildren(label, name);
-    if (info.setting) {
-      const setting = document.createElement("span");
-      setting.className = "reveal-setting";
-      setting.textContent = info.setting;
-      box.append(setting);
-    }
+    box.replaceChildren(
+      el("span", { class: "reveal-label" }, `Model ${side.toUpperCase()} was`),
+      el(info.url ? "a" : "strong", { class: "reveal-name", href: info.url || null }, info.name || "unknown"),
+    );
+    if (info.setting) box.append(el("span", { class: "reveal-setting" }, info.setting));
     if (info.attempts && info.attempts.length > 1) box.append(trajectory(info.attempts));
     const verdict = verdictFor(side, winner);
-    if (verdict) {
-      const tag = document.createElement("span");
-      tag.className = "verdict";
-      tag.textContent = verdict;
-      box.append(tag);
-    }
+    if (verdict) box.append(el("span", { class: "verdict" }, verdict));
     box.hidden = false;
     const figure = byId(`side-${side}`);
     if (winner === side) figure.classList.add("is-winner");
@@ -321,16 +299,9 @@ function reveal(result, winner) {
 
 function trajectory(attempts) {
   // The refinement trajectory: each attempt's status as the runner recorded it, its error on hover.
-  const list = document.createElement("ol");
-  list.className = "reveal-attempts";
-  for (const attempt of attempts) {
-    const item = document.createElement("li");
-    item.dataset.status = attempt.status || "";
-    item.textContent = `attempt ${attempt.number}: ${attempt.status || "not rendered"}`;
-    if (attempt.error) item.title = attempt.error;
-    list.append(item);
-  }
-  return list;
+  return el("ol", { class: "reveal-attempts" }, ...attempts.map((attempt) => el("li",
+    { "data-status": attempt.status || "", title: attempt.error || null },
+    `attempt ${attempt.number}: ${attempt.status || "not rendered"}`)));
 }
 
 function verdictFor(side, winner) {
@@ -344,9 +315,7 @@ function startAutoAdvance() {
   clearTimeout(advanceTimer);
   const next = byId("next-button");
   next.style.setProperty("--advance-ms", `${AUTO_ADVANCE_MS}ms`);
-  next.classList.remove("counting");
-  void next.offsetWidth;
-  next.classList.add("counting");
+  restartClass(next, "counting");
   advanceTimer = setTimeout(() => {
     if (state.phase === "voted") nextPair();
   }, AUTO_ADVANCE_MS);
@@ -360,12 +329,11 @@ function stopAutoAdvance() {
 // ---- controls --------------------------------------------------------------
 
 function setupToolbar() {
-  for (const button of document.querySelectorAll(".seg[data-mode]")) {
+  const modes = document.querySelectorAll(".seg[data-mode]");
+  for (const button of modes) {
     button.addEventListener("click", () => {
       state.mode = button.dataset.mode;
-      for (const other of document.querySelectorAll(".seg[data-mode]")) {
-        other.setAttribute("aria-pressed", other === button ? "true" : "false");
-      }
+      pressOnly(modes, button);
       for (const side of SIDES) viewers[side].setMode(state.mode);
     });
   }

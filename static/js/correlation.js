@@ -5,21 +5,22 @@
 // this one), lets the reader switch board (task and category), aggregation,
 // coefficient and metric without reloading, and fetches the report again when new snapshots
 // land (the leaderboard's websocket) or while a report is being computed.
-import { liveSocket } from "./live.js";
+import { announcer, byId, el, onResize, pressOnly, restartClass, setText } from "./lib/dom.js";
+import { fixed, percent, utcMinute } from "./lib/format.js";
+import { ACCENT, GRID, INK, MUTED, baseLayout, chartSet, errorBars, hoverText, plotly, showCharts } from "./lib/charts.js";
+import { getJson, liveSocket } from "./lib/live.js";
 
-const root = document.getElementById("correlation");
-const byId = (id) => document.getElementById(id);
+const root = byId("correlation");
 
-const INK = "#1d1d1f";
-const MUTED = "#6b6b70";
-const GRID = "#ecece8";
-const ACCENT = "#2f5fd0";
 const IMPORTED = "#8e5bb8";
 const CEILING = "#1f8a4c";
 const CHARTS = { bars: "chart-bars", scatter: "chart-scatter", agreement: "chart-agreement" };
 const POLL_MS = 5000;
 const COEFFICIENT_LABELS = { pearson: "Pearson r", spearman: "Spearman ρ", kendall: "Kendall τ" };
 const AGGREGATION_LABELS = { conditional: "conditional means", penalised: "penalised means" };
+
+const charts = chartSet(CHARTS, (name) =>
+  ["correlation", state.task || "overall", state.category, name, state.aggregation, report()?.report]);
 
 // Read by the browser tests.
 const state = {
@@ -30,36 +31,13 @@ const state = {
   coefficient: "spearman",
   metric: null,
   agreement: "accuracy",
-  charted: {},
+  charted: charts.drawn,
   refreshes: 0,
   error: "",
 };
 window.correlationState = state;
 
-// ---- numbers and DOM ----------------------------------------------------------
-
-const fixed = (x, digits = 2) => (x == null ? "–" : x.toFixed(digits));
-const percent = (x) => (x == null ? "–" : `${Math.round(x * 100)}%`);
-
-function el(tag, props = {}, ...children) {
-  const node = document.createElement(tag);
-  for (const [key, value] of Object.entries(props)) {
-    if (value == null || value === false) continue;
-    if (key === "class") node.className = value;
-    else node.setAttribute(key, value === true ? "" : value);
-  }
-  node.append(...children.filter((child) => child != null));
-  return node;
-}
-
-const setText = (id, text) => {
-  const node = byId(id);
-  if (node) node.textContent = text;
-};
-
-function announce(text) {
-  setText("report-status", text);
-}
+const announce = announcer("report-status");
 
 const report = () => state.data.report;
 const scopes = () => report()?.scopes ?? [];
@@ -112,7 +90,7 @@ function ceilingRow(s) {
     el("td", { class: "num" }, fixed(human.kappa.value)));
 }
 
-function renderTable(s) {
+function renderMetricTable(s) {
   byId("corr-rows").replaceChildren(...s.metrics.map((m) => metricRow(m, s)), ceilingRow(s));
   byId("too-few-models").hidden = s.enough_models !== false;
   setText("too-few-count", String(s.models.length));
@@ -139,7 +117,7 @@ function chooseBoard(task, category) {
   state.task = task;
   state.category = findScope(task, category) ? category : "";
   history.replaceState(null, "", boardHref(state.task, state.category));
-  render();
+  renderReport();
 }
 
 function renderControls(s) {
@@ -162,51 +140,14 @@ function renderControls(s) {
   select.replaceChildren(...options);
 }
 
-function renderAge() {
+function renderReportAge() {
   const r = report();
   if (!r) return;
-  const time = el("time", { datetime: r.generated_at }, `${r.generated_at.slice(0, 16).replace("T", " ")} UTC`);
+  const time = el("time", { datetime: r.generated_at }, utcMinute(r.generated_at));
   byId("report-age").replaceChildren("Computed ", time, ` in ${r.compute_seconds.toFixed(1)} s`);
 }
 
 // ---- charts ---------------------------------------------------------------------
-
-const plotly = () => window.Plotly;
-
-function baseLayout(extra = {}) {
-  return {
-    font: { family: getComputedStyle(document.body).fontFamily, size: 12, color: INK },
-    paper_bgcolor: "rgba(0,0,0,0)",
-    plot_bgcolor: "rgba(0,0,0,0)",
-    margin: { l: 8, r: 16, t: 30, b: 8 },
-    hoverlabel: { bgcolor: "#fff", bordercolor: "#deded9", font: { color: INK } },
-    ...extra,
-  };
-}
-
-function fileName(name) {
-  const parts = ["correlation", state.task || "overall", state.category, name, state.aggregation, report()?.report];
-  return parts.filter(Boolean).join("-").replace(/[^\w.-]+/g, "_");
-}
-
-function chartConfig(name) {
-  return {
-    responsive: true,
-    displaylogo: false,
-    modeBarButtonsToRemove: ["select2d", "lasso2d", "autoScale2d"],
-    toImageButtonOptions: { format: "png", filename: fileName(name), scale: 2 },
-  };
-}
-
-const errorBars = (points, color) => ({
-  type: "data",
-  symmetric: false,
-  array: points.map((p) => (p.value != null && p.high != null ? p.high - p.value : 0)),
-  arrayminus: points.map((p) => (p.value != null && p.low != null ? p.value - p.low : 0)),
-  color,
-  thickness: 2,
-  width: 4,
-});
 
 function barsChart(s) {
   const metrics = s.metrics;
@@ -251,7 +192,7 @@ function scatterChart(s) {
     error_x: errorBars(means, "#e3c9b8"),
     marker: { color: metric.level === "model" ? IMPORTED : ACCENT, size: 11, line: { color: "#fff", width: 1.5 } },
     hovertemplate: "<b>%{text}</b><br>Rating %{y:.0f} (%{customdata[0]} to %{customdata[1]})" +
-      `<br>${metric.label.replace(/[<>&]/g, "")} %{x:.4g} (%{customdata[2]} to %{customdata[3]})<extra></extra>`,
+      `<br>${hoverText(metric.label)} %{x:.4g} (%{customdata[2]} to %{customdata[3]})<extra></extra>`,
   };
   const corr = blockOf(metric).correlation;
   const summary = report().coefficients.map((name) => {
@@ -302,21 +243,12 @@ function agreementChart(s) {
   return [[trace], layout];
 }
 
-function draw(name, build) {
-  const node = byId(CHARTS[name]);
-  if (!node || !plotly()) return;
-  const [traces, layout] = build();
-  node.style.height = `${layout.height}px`;
-  plotly().react(node, traces, layout, chartConfig(name));
-  state.charted[name] = true;
-}
-
-function renderCharts(s) {
+function renderReportCharts(s) {
   if (!plotly() || !s) return;
-  draw("bars", () => barsChart(s));
-  draw("scatter", () => scatterChart(s));
-  draw("agreement", () => agreementChart(s));
-  const bars = byId(CHARTS.bars);
+  charts.draw("bars", () => barsChart(s));
+  charts.draw("scatter", () => scatterChart(s));
+  charts.draw("agreement", () => agreementChart(s));
+  const bars = charts.node("bars");
   if (!bars.dataset.wired) {
     bars.dataset.wired = "1";
     bars.on("plotly_click", (event) => {
@@ -328,7 +260,7 @@ function renderCharts(s) {
 
 // ---- everything -----------------------------------------------------------------
 
-function render() {
+function renderReport() {
   const s = scope();
   const ready = Boolean(s);
   byId("report-body").hidden = !ready;
@@ -341,97 +273,77 @@ function render() {
   root.dataset.category = state.category;
   if (!s.metrics.some((m) => m.name === state.metric)) state.metric = s.metrics[0]?.name ?? null;
   renderControls(s);
-  renderTable(s);
-  renderAge();
-  renderCharts(s);
+  renderMetricTable(s);
+  renderReportAge();
+  renderReportCharts(s);
 }
 
 function selectMetric(name) {
   state.metric = name;
   byId("metric-select").value = name;
-  render();
+  renderReport();
 }
 
 let polling = 0;
-async function refresh() {
+async function refreshReport() {
   try {
-    const response = await fetch(root.dataset.apiUrl, { headers: { Accept: "application/json" } });
-    if (!response.ok) throw new Error(`HTTP ${response.status}`);
-    const data = await response.json();
+    const data = await getJson(root.dataset.apiUrl);
     const before = report()?.report;
     state.data = data;
     state.refreshes += 1;
     if (data.report?.report !== before) {
-      render();
-      root.classList.remove("is-fresh");
-      void root.offsetWidth;
-      root.classList.add("is-fresh");
+      renderReport();
+      restartClass(root, "is-fresh");
       announce(before ? "Updated just now." : "");
     } else {
       announce(data.updating ? "Updating…" : "");
     }
     clearTimeout(polling);
-    if (data.status === "computing" || data.updating) polling = setTimeout(refresh, POLL_MS);
+    if (data.status === "computing" || data.updating) polling = setTimeout(refreshReport, POLL_MS);
   } catch (error) {
     state.error = String(error);
     announce("Could not load the latest report; the page will try again on the next update.");
   }
 }
-window.correlationRefresh = refresh;
+window.correlationRefresh = refreshReport;
 
-function wireControls() {
+function wireReportControls() {
   byId("aggregation-select").addEventListener("change", (event) => {
     state.aggregation = event.target.value;
-    render();
+    renderReport();
   });
   byId("coefficient-select").addEventListener("change", (event) => {
     state.coefficient = event.target.value;
-    render();
+    renderReport();
   });
   byId("metric-select").addEventListener("change", (event) => selectMetric(event.target.value));
   byId("category-apply").hidden = true;
   byId("category-form").addEventListener("submit", (event) => event.preventDefault());
   byId("category-select").addEventListener("change", (event) => chooseBoard(state.task, event.target.value));
-  root.querySelectorAll("[data-agreement]").forEach((button) => {
+  const agreements = root.querySelectorAll("[data-agreement]");
+  agreements.forEach((button) => {
     button.addEventListener("click", () => {
       state.agreement = button.dataset.agreement;
-      root.querySelectorAll("[data-agreement]").forEach((other) => other.setAttribute("aria-pressed", String(other === button)));
-      renderCharts(scope());
+      pressOnly(agreements, button);
+      renderReportCharts(scope());
     });
   });
-  root.querySelectorAll(".image-download").forEach((button) => {
-    button.addEventListener("click", () => {
-      const node = byId(CHARTS[button.dataset.chart]);
-      if (!plotly() || !state.charted[button.dataset.chart]) return;
-      plotly().downloadImage(node, {
-        format: button.dataset.format,
-        filename: fileName(button.dataset.chart),
-        width: node.clientWidth,
-        height: node.clientHeight,
-        scale: button.dataset.format === "png" ? 2 : 1,
-      });
-    });
-  });
+  charts.wireDownloads(root.querySelectorAll(".image-download"));
   byId("corr-rows").addEventListener("click", (event) => {
     const row = event.target.closest("tr[data-metric]");
     if (row && row.dataset.metric !== "human") selectMetric(row.dataset.metric);
   });
 }
 
-function start() {
+function startReport() {
   byId("aggregation-select").value = state.aggregation;
   byId("coefficient-select").value = state.coefficient;
-  wireControls();
-  byId("chart-grid").hidden = !plotly();
-  byId("charts-unavailable").hidden = Boolean(plotly());
-  render();
-  let resizing = 0;
-  window.addEventListener("resize", () => {
-    clearTimeout(resizing);
-    resizing = setTimeout(() => renderCharts(scope()), 200);
-  });
-  if (state.data.status === "computing" || state.data.updating) polling = setTimeout(refresh, POLL_MS);
-  if ("WebSocket" in window) liveSocket(root.dataset.livePath, () => refresh());
+  wireReportControls();
+  showCharts();
+  renderReport();
+  onResize(() => renderReportCharts(scope()));
+  if (state.data.status === "computing" || state.data.updating) polling = setTimeout(refreshReport, POLL_MS);
+  if ("WebSocket" in window) liveSocket(root.dataset.livePath, () => refreshReport());
 }
 
-start();
+startReport();

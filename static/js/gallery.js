@@ -1,10 +1,11 @@
 // Gallery: live render progress, and cells that refresh when their render lands.
-import { liveSocket } from "./live.js";
+import { byId } from "./lib/dom.js";
+import { getJson, getPage, liveSocket } from "./lib/live.js";
 
-const bar = document.getElementById("render-progress");
+const bar = byId("render-progress");
 
 async function refreshCounts() {
-  const counts = await (await fetch("/renders/progress/")).json();
+  const counts = await getJson("/renders/progress/");
   bar.hidden = counts.done === counts.total;
   bar.querySelector("progress").max = counts.total;
   bar.querySelector("progress").value = counts.done;
@@ -12,8 +13,7 @@ async function refreshCounts() {
 }
 
 async function refreshCell(assetId) {
-  const html = await (await fetch(location.href)).text();
-  const fresh = new DOMParser().parseFromString(html, "text/html").querySelector(`[data-asset="${assetId}"]`);
+  const fresh = (await getPage(location.href)).querySelector(`[data-asset="${assetId}"]`);
   const cell = document.querySelector(`[data-asset="${assetId}"]`);
   if (fresh && cell) cell.replaceWith(fresh);
 }

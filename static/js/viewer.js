@@ -10,6 +10,7 @@ import { GLTFLoader } from "three/addons/loaders/GLTFLoader.js";
 import { DRACOLoader } from "three/addons/loaders/DRACOLoader.js";
 import { MeshoptDecoder } from "three/addons/libs/meshopt_decoder.module.js";
 import { OrbitControls } from "three/addons/controls/OrbitControls.js";
+import { el } from "./lib/dom.js";
 
 export const CLAY_COLOR = 0xb8b8bc;
 const LINE_COLOR = 0xc4c6cc;
@@ -84,23 +85,16 @@ export class ModelViewer extends EventTarget {
     this._frame = 0;
     this._lastFrameTime = 0;
 
-    this.canvas = document.createElement("canvas");
-    this.canvas.className = "viewer-canvas";
-    this.canvas.setAttribute("role", "img");
-    this.canvas.setAttribute("aria-label", `${label}: 3D view. Drag to turn, scroll or pinch to zoom, right-drag to pan.`);
-    this.canvas.dataset.rendered = "0";
-    container.append(this.canvas);
-
-    this.loading = document.createElement("div");
-    this.loading.className = "viewer-loading";
-    this.loading.hidden = true;
-    this.loading.innerHTML = '<span class="spinner" aria-hidden="true"></span><span class="viewer-loading-text">Loading model…</span>';
-    container.append(this.loading);
-
-    this.message = document.createElement("p");
-    this.message.className = "viewer-message";
-    this.message.hidden = true;
-    container.append(this.message);
+    this.canvas = el("canvas", {
+      class: "viewer-canvas",
+      role: "img",
+      "aria-label": `${label}: 3D view. Drag to turn, scroll or pinch to zoom, right-drag to pan.`,
+      "data-rendered": "0",
+    });
+    this.loading = el("div", { class: "viewer-loading", hidden: true },
+      el("span", { class: "spinner", "aria-hidden": "true" }), el("span", { class: "viewer-loading-text" }, "Loading model…"));
+    this.message = el("p", { class: "viewer-message", hidden: true });
+    container.append(this.canvas, this.loading, this.message);
 
     this.webgl = webglAvailable() && this._createRenderer(background);
     if (!this.webgl) {
@@ -523,11 +517,7 @@ export class ModelViewer extends EventTarget {
       }
       return;
     }
-    const strip = document.createElement("div");
-    strip.className = "viewer-views";
-    strip.setAttribute("role", "group");
-    strip.setAttribute("aria-roledescription", "carousel");
-    strip.setAttribute("aria-label", `${this.label}: clay renders`);
+    const strip = el("div", { class: "viewer-views", role: "group", "aria-roledescription": "carousel", "aria-label": `${this.label}: clay renders` });
     strip.innerHTML = `
       <div class="viewer-views-frame"></div>
       <button type="button" class="views-step prev" aria-label="Previous view">‹</button>
@@ -536,16 +526,8 @@ export class ModelViewer extends EventTarget {
     const frame = strip.querySelector(".viewer-views-frame");
     const dots = strip.querySelector(".views-dots");
     views.forEach((url, index) => {
-      const img = document.createElement("img");
-      img.src = url;
-      img.alt = `${this.label}, clay render ${index + 1} of ${views.length}`;
-      img.draggable = false;
-      img.decoding = "async";
-      frame.append(img);
-      const dot = document.createElement("button");
-      dot.type = "button";
-      dot.setAttribute("role", "tab");
-      dot.setAttribute("aria-label", `View ${index + 1}`);
+      frame.append(el("img", { src: url, alt: `${this.label}, clay render ${index + 1} of ${views.length}`, draggable: "false", decoding: "async" }));
+      const dot = el("button", { type: "button", role: "tab", "aria-label": `View ${index + 1}` });
       dot.addEventListener("click", () => this._stepTo(index));
       dots.append(dot);
     });

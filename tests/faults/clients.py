@@ -2,7 +2,7 @@
 
 `Annotator` does what the vote page does over HTTP (get a pair, vote, retry a
 request that got no answer or a 503), and keeps a record of every answer.
-`LiveSocket` follows a live page's websocket the way static/js/live.js does:
+`LiveSocket` follows a live page's websocket the way static/js/lib/live.js does:
 reconnect on close with a back-off from 0.5 s doubling to 15 s.
 """
 
@@ -253,7 +253,7 @@ class Received:
 
 
 class LiveSocket:
-    """Follows a live page's websocket in a thread, reconnecting like static/js/live.js."""
+    """Follows a live page's websocket in a thread, reconnecting like static/js/lib/live.js."""
 
     def __init__(self, url: str) -> None:
         self.url = url

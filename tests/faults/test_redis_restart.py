@@ -3,7 +3,7 @@
 Redis carries the cache, the Channels layer and the Celery broker; the private
 server here keeps nothing across the restart, as after a crash. Votes must stay
 exactly-once, keep flowing, never turn into a 500, and open pages must hear of
-new votes again once their websocket has reconnected (as static/js/live.js does).
+new votes again once their websocket has reconnected (as static/js/lib/live.js does).
 """
 
 from __future__ import annotations

@@ -231,3 +231,24 @@ def test_it_opens_a_family_board_from_its_tab_and_refreshes_that_board(page, liv
     assert page.text_content("#caption-votes") == str(fresh.n_votes) != str(organic.n_votes)
     assert page.text_content("#methods-snapshot") == fresh.public_id
     assert page.errors == []
+
+
+def test_it_shows_after_a_refresh_the_rows_that_the_server_renders(browser, page, live_server):
+    votes_add(simulated_results(120, seed=15, models=STRENGTHS))
+    boards_compute()
+    open_board(page, live_server)
+    votes_add(simulated_results(60, seed=16, models={"Vesper-XL": 1300, "Helios-Pro": 1120, "Umber-2": 900}))
+    boards_compute()
+    assert page.evaluate("window.leaderboardRefresh()") is True
+
+    # The same board read without JavaScript: the server's rendering alone.
+    context = browser.new_context(java_script_enabled=False)
+    served = context.new_page()
+    served.goto(f"{live_server.url}/leaderboard/")
+    rows = "rows => rows.map(r => [r.dataset.model, r.classList.contains('is-provisional'), r.innerHTML])"
+    shown, rendered = (p.eval_on_selector_all("#ranking-rows tr", rows) for p in (page, served))
+    assert len(shown) >= 6 and shown == rendered
+    assert page.get_attribute("#ranking", "style") == served.get_attribute("#ranking", "style")
+    assert page.inner_html("#methods") == served.inner_html("#methods")
+    context.close()
+    assert page.errors == []
