@@ -14,7 +14,6 @@ from arena.models import Annotator, Asset, Battle, Vote
 from arena.services import annotator_reinstate
 from leaderboard.outliers import consensus_ratings, outlier_tests, outliers_flag, prob_chosen
 from leaderboard.selectors import rated_votes
-from tests.arena.conftest import cast  # noqa: F401 - the fixture
 
 pytestmark = pytest.mark.django_db
 
