@@ -239,7 +239,7 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 LOGIN_URL = "/accounts/login/"
 LOGIN_REDIRECT_URL = "/arena/"
 
-# The render backend (renderer/config.py holds the defaults of the Blender side).
+# The render backend (renderer/runtime/config.py holds the defaults of the Blender side).
 RENDER_WORKERS = envint("RENDER_WORKERS", 2)
 RENDER_TIMEOUT = envfloat("RENDER_TIMEOUT", 240.0)
 RENDER_MEMORY_MB = envint("RENDER_MEMORY_MB", 6144)

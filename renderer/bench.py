@@ -5,7 +5,7 @@ Usage::
     python -m renderer.bench [DIR_OF_SCRIPTS] [--views N] [--size PX] [--limit N]
 
 Every script of the corpus runs twice, one job at a time: through a warm
-:class:`renderer.pool.RenderPool` (sandboxed), and as the naive baseline, a
+:class:`renderer.runtime.pool.RenderPool` (sandboxed), and as the naive baseline, a
 fresh ``python -c`` process that imports ``bpy`` and runs the same job.
 Prints a Markdown table with, per asset, the time spent outside the script
 and the renders ("overhead": start-up, reset, export, host bookkeeping),
@@ -24,12 +24,12 @@ import time
 from pathlib import Path
 from typing import Any
 
-from renderer.config import RenderConfig
-from renderer.pool import RenderPool
-from renderer.sandbox import package_dir
+from renderer.runtime.config import RenderConfig
+from renderer.runtime.pool import RenderPool
+from renderer.runtime.sandbox import import_root
 
 DEFAULT_CORPORA = ("demo/outputs", "demo", "tests/renderer/scripts")
-NAIVE_SNIPPET = "import sys; from renderer.blender_job import main; sys.exit(main(sys.argv[1:]))"
+NAIVE_SNIPPET = "import sys; from renderer.runtime.blender_job import main; sys.exit(main(sys.argv[1:]))"
 
 
 def find_scripts(directory: Path | None) -> list[Path]:
@@ -68,7 +68,7 @@ def run_naive(script: Path, out_dir: Path, config: RenderConfig) -> dict[str, An
     started = time.perf_counter()
     subprocess.run(
         argv,
-        cwd=package_dir().parent,
+        cwd=import_root(),
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
         timeout=config.timeout_s + 60,

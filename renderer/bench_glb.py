@@ -86,9 +86,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 
 def render_factories(names: list[str], work: Path) -> list[Factory]:
     """Render each factory with Draco and without; add the meshopt GLB made from the plain one."""
-    from renderer import glb
-    from renderer.config import RenderConfig
-    from renderer.pool import RenderPool
+    from renderer.runtime import glb
+    from renderer.runtime.config import RenderConfig
+    from renderer.runtime.pool import RenderPool
 
     factories = [Factory(name) for name in names]
     for compress in ("none", "draco"):

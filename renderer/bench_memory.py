@@ -27,14 +27,14 @@ import time
 from pathlib import Path
 from typing import Any
 
-from renderer.config import RenderConfig
-from renderer.pool import RenderPool
-from renderer.sandbox import package_dir
+from renderer.runtime.config import RenderConfig
+from renderer.runtime.pool import RenderPool
+from renderer.runtime.sandbox import import_root
 
 DEFAULT_RELEASE = Path(__file__).resolve().parent.parent.parent / "shared" / "benchmark-release"
-# Runs the job like ``python -m renderer.blender_job``, then notes the process's own peaks.
+# Runs the job like ``python -m renderer.runtime.blender_job``, then notes the process's own peaks.
 PLAIN_SNIPPET = (
-    "import sys; from renderer.blender_job import main; main(sys.argv[2:]); "
+    "import sys; from renderer.runtime.blender_job import main; main(sys.argv[2:]); "
     "open(sys.argv[1], 'w').write(open('/proc/self/status').read())"
 )
 MIB = 1024 * 1024
@@ -60,7 +60,7 @@ def run_plain(script: Path, out_dir: Path, views: int) -> dict[str, Any]:
     """One job in a fresh ``bpy`` process with no limits; its status and peaks in MiB."""
     settings = json.dumps({"views": views, "azimuths": list(RenderConfig().azimuths[:views])})
     status_file = out_dir / "proc_status.txt"
-    env = dict(os.environ, PYTHONPATH=str(package_dir().parent))
+    env = dict(os.environ, PYTHONPATH=str(import_root()))
     started = time.perf_counter()
     process = subprocess.Popen(
         [sys.executable, "-c", PLAIN_SNIPPET, str(status_file), str(script), str(out_dir), "--settings", settings],

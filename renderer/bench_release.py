@@ -7,7 +7,7 @@ Usage::
 Each factory ``categories/<Inst>/<Inst>.py`` of the release (default
 ``../shared/benchmark-release``) runs twice, interleaved so that both runs
 see the same load on the machine: through a warm sandboxed
-:class:`renderer.pool.RenderPool` (script, both exports, the clay views), and
+:class:`renderer.runtime.pool.RenderPool` (script, both exports, the clay views), and
 as a plain Blender run, a fresh ``python -c`` process that imports ``bpy``,
 resets to an empty scene and executes the same script, nothing else. Prints
 per-stage medians, the pool's time beyond the plain script and a table with
@@ -28,8 +28,8 @@ from typing import Any
 
 from tqdm import tqdm
 
-from renderer.config import RenderConfig
-from renderer.pool import RenderPool
+from renderer.runtime.config import RenderConfig
+from renderer.runtime.pool import RenderPool
 
 DEFAULT_RELEASE = Path(__file__).resolve().parents[1].parent / "shared" / "benchmark-release"
 # The goal: the pool's whole pipeline at most the plain script time plus this.

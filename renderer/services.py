@@ -1,6 +1,6 @@
 """Rendering assets: claim one, run it through the sandboxed pool, store the results.
 
-The Blender side (renderer/pool.py and friends) knows nothing of Django; this
+The Blender side (renderer/runtime/pool.py and friends) knows nothing of Django; this
 module maps an Asset row to an input file and the pool's outputs back to
 storage, so a render either lands whole or leaves the asset retryable.
 """
@@ -23,7 +23,7 @@ from django.utils import timezone
 from arena.models import Asset, Status
 from arena.signals import emit
 from renderer import progress
-from renderer.runtime import get_pool
+from renderer.workers import get_pool
 from renderer.signals import asset_rendered
 
 log = logging.getLogger(__name__)

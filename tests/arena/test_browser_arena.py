@@ -21,7 +21,7 @@ import trimesh
 from django.core.files.base import ContentFile
 
 from arena.models import Asset, Generator, Prompt, Status, Vote
-from renderer.glb import GENERATOR, read_glb
+from renderer.runtime.glb import GENERATOR, read_glb
 from tests.arena.browser_helpers import (
     NO_WEBGL_SCRIPT,
     angle,
@@ -536,7 +536,7 @@ def test_it_says_when_a_vote_was_too_fast_to_count(page, showroom, settings):
 
 def add_compressed_asset(prompt: Prompt, generator: Generator, plain: bytes, work) -> Asset:  # type: ignore[no-untyped-def]
     """An asset whose browser GLB is ``plain`` compressed as the render pool does it."""
-    from renderer.glb import meshopt_compress_file
+    from renderer.runtime.glb import meshopt_compress_file
 
     path = work / f"{generator.name}.glb"
     path.write_bytes(plain)
@@ -548,7 +548,7 @@ def add_compressed_asset(prompt: Prompt, generator: Generator, plain: bytes, wor
 
 @pytest.fixture
 def meshopt_room(media_root, tmp_path) -> Showroom:  # type: ignore[no-untyped-def]
-    from renderer.glb import GLTFPACK_CLI
+    from renderer.runtime.glb import GLTFPACK_CLI
 
     if not Path(os.environ.get("GLTFPACK") or GLTFPACK_CLI).is_file():
         missing_service(f"needs gltfpack from npm at {GLTFPACK_CLI} (npm ci)")
@@ -702,8 +702,8 @@ def test_an_image_prompt_shows_every_view_and_the_reveal_names_setting_and_attem
 def test_it_draws_draco_compressed_renders_when_the_pool_makes_them(page, media_root, tmp_path):
     if not os.path.exists("/usr/bin/bwrap"):
         missing_service("needs bubblewrap for the render sandbox")
-    from renderer.config import RenderConfig
-    from renderer.pool import RenderPool
+    from renderer.runtime.config import RenderConfig
+    from renderer.runtime.pool import RenderPool
 
     prompt = Prompt.objects.create(slug="sculpture", text="A small sculpture", category="art")
     with RenderPool(RenderConfig(workers=1, views=0, compress="draco")) as pool:

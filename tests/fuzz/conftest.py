@@ -17,8 +17,8 @@ from typing import Any
 import pytest
 
 from arena.models import Asset, Generator, Prompt
-from renderer.config import RenderConfig
-from renderer.pool import RenderPool
+from renderer.runtime.config import RenderConfig
+from renderer.runtime.pool import RenderPool
 from tests.conftest import missing_service
 
 CHAIR = "import bpy\nbpy.ops.mesh.primitive_cube_add(size=1)\n"

@@ -27,8 +27,8 @@ import trimesh
 
 from arena.models import Asset, Status
 from arena.services import run_import
-from renderer import runtime
-from renderer.pool import RenderPool
+from renderer import workers
+from renderer.runtime.pool import RenderPool
 from renderer.services import asset_render
 from tests.fuzz.conftest import MESH_TIMEOUT_S, db_state, sparse, write_jsonl
 
@@ -235,7 +235,7 @@ def test_it_imports_corrupt_meshes_and_stores_a_clear_render_status(
     write_jsonl(manifest / "outputs.jsonl", [{"generator": g, "prompt": "chair", "mesh": f} for g, f in meshes])
     report = run_import(path=manifest)
     assert report.ok, report.errors
-    monkeypatch.setattr(runtime, "_pool", mesh_pool)  # render with the warm session pool
+    monkeypatch.setattr(workers, "_pool", mesh_pool)  # render with the warm session pool
     statuses = {}
     for asset in Asset.objects.filter(is_reference=False).select_related("generator"):
         rendered = asset_render(asset_id=asset.id)

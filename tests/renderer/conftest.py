@@ -16,8 +16,8 @@ from typing import Any
 
 import pytest
 
-from renderer.config import RenderConfig
-from renderer.pool import RenderPool
+from renderer.runtime.config import RenderConfig
+from renderer.runtime.pool import RenderPool
 from tests.conftest import missing_service
 
 SCRIPTS = Path(__file__).parent / "scripts"
@@ -37,6 +37,7 @@ RUN_WITHOUT_BWRAP = {
     "test_it_rewrites_a_glb_json_chunk_losslessly",
     "test_it_compresses_a_glb_with_meshopt_and_keeps_it_anonymous",
     "test_it_leaves_the_glb_as_it_was_when_gltfpack_fails",
+    "test_it_imports_no_django_or_app_module",
 }
 
 

@@ -9,8 +9,8 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from renderer.config import RenderConfig
-from renderer.pool import RenderPool
+from renderer.runtime.config import RenderConfig
+from renderer.runtime.pool import RenderPool
 
 # A box of the given size (Blender metres, x y z) whose centre is at ``location``.
 BOX = """\

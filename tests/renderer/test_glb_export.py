@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 import trimesh
 
-from renderer.config import RenderConfig
-from renderer.glb import GENERATOR, GLTFPACK_CLI, anonymise, meshopt_compress_file, read_glb, write_glb
-from renderer.pool import RenderPool
+from renderer.runtime.config import RenderConfig
+from renderer.runtime.glb import GENERATOR, GLTFPACK_CLI, anonymise, meshopt_compress_file, read_glb, write_glb
+from renderer.runtime.pool import RenderPool
 from tests.conftest import missing_service
 from tests.renderer.conftest import SCRIPTS
 

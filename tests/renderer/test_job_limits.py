@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from renderer.capture import Bounded, dropped_note
-from renderer.config import RenderConfig
-from renderer.pool import RenderPool, address_space_backstop
+from renderer.runtime.capture import Bounded, dropped_note
+from renderer.runtime.config import RenderConfig
+from renderer.runtime.pool import RenderPool, address_space_backstop
 from tests.conftest import missing_service
 from tests.renderer.conftest import CUBE, Runner, _require_bubblewrap, _runner
 

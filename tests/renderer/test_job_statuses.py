@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import trimesh
 
-from renderer.glb import read_glb
+from renderer.runtime.glb import read_glb
 from tests.renderer.conftest import CUBE, SCRIPTS
 
 

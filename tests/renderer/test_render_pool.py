@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from renderer.config import RenderConfig
-from renderer.pool import RenderPool
+from renderer.runtime.config import RenderConfig
+from renderer.runtime.pool import RenderPool
 from tests.renderer.conftest import CUBE, SCRIPTS
 
 

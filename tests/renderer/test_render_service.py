@@ -10,7 +10,7 @@ from django.core.files.storage import default_storage
 from django.core.management import call_command
 
 from arena.models import Asset, Generator, Prompt, Status
-from renderer import runtime
+from renderer import workers
 from renderer.services import asset_render, assets_to_render
 
 pytestmark = pytest.mark.django_db
@@ -23,11 +23,11 @@ def small_pool(settings, media_root):  # type: ignore[no-untyped-def]
     """A one-worker pool with one small view, built from settings like the real one."""
     settings.RENDER_WORKERS, settings.RENDER_VIEWS, settings.RENDER_SIZE = 1, 1, 64
     settings.RENDER_TIMEOUT = 30
-    runtime._pool = None
+    workers._pool = None
     yield
-    if runtime._pool is not None:
-        runtime._pool.close()
-        runtime._pool = None
+    if workers._pool is not None:
+        workers._pool.close()
+        workers._pool = None
 
 
 def make_asset(code: str) -> Asset:
@@ -77,7 +77,7 @@ def test_it_picks_up_a_render_whose_worker_was_lost(small_pool):
 
 
 def test_it_returns_the_asset_to_pending_when_the_sandbox_cannot_start(small_pool, monkeypatch):
-    from renderer.pool import SandboxUnavailable
+    from renderer.runtime.pool import SandboxUnavailable
 
     asset = make_asset(CUBE)
 

@@ -9,7 +9,7 @@ from celery.contrib.testing.worker import start_worker
 
 from arena.models import Asset, Generator, Prompt, Status
 from config.celery import app as celery_app
-from renderer import runtime
+from renderer import workers
 from renderer.tasks import asset_render_enqueue, render_asset
 
 pytestmark = [pytest.mark.redis, pytest.mark.django_db(transaction=True)]
@@ -22,13 +22,13 @@ def broker(settings, redis_url, media_root):  # type: ignore[no-untyped-def]
     settings.CELERY_BROKER_URL = redis_url
     settings.RENDER_WORKERS, settings.RENDER_VIEWS, settings.RENDER_SIZE = 1, 1, 64
     celery_app.conf.update(broker_url=redis_url, task_default_queue="arena-test", result_backend=None)
-    runtime._pool = None
+    workers._pool = None
     with celery_app.connection_for_write() as connection:
         connection.default_channel.queue_purge("arena-test")
     yield redis_url
-    if runtime._pool is not None:
-        runtime._pool.close()
-        runtime._pool = None
+    if workers._pool is not None:
+        workers._pool.close()
+        workers._pool = None
 
 
 def make_asset() -> Asset:

@@ -26,8 +26,8 @@ from moto.server import ThreadedMotoServer
 
 from arena.models import Annotator, Asset, Battle, Generator, Prompt, Status
 from metrics.services import asset_metrics_compute
-from renderer import runtime
-from renderer.pool import RenderPool
+from renderer import workers
+from renderer.runtime.pool import RenderPool
 from renderer.services import asset_render
 from renderer.uploads import asset_upload
 from tests.conftest import ROOT
@@ -91,9 +91,9 @@ def bucket(s3_endpoint: str, s3_storages: dict[str, Any], settings, media_root: 
 
 @pytest.fixture
 def warm_pool(render_pool: RenderPool) -> Iterator[RenderPool]:
-    runtime._pool = render_pool
+    workers._pool = render_pool
     yield render_pool
-    runtime._pool = None
+    workers._pool = None
 
 
 def keys(client: Any) -> list[str]:

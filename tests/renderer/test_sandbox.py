@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from renderer.config import RenderConfig
-from renderer.pool import RenderPool, SandboxUnavailable
+from renderer.runtime.config import RenderConfig
+from renderer.runtime.pool import RenderPool, SandboxUnavailable
 from tests.conftest import missing_service
 from tests.renderer.conftest import CUBE, SECRET_ENV, SECRET_VALUE
 
@@ -219,7 +219,7 @@ def test_it_warns_on_every_job_without_sandbox(tmp_path: Path, caplog) -> None:
     script = tmp_path / "cube.py"
     script.write_text(CUBE, encoding="utf-8")
     with RenderPool(RenderConfig(workers=1, views=0, sandbox=False)) as unsafe:
-        with caplog.at_level("WARNING", logger="renderer.pool"):
+        with caplog.at_level("WARNING", logger="renderer.runtime.pool"):
             first = unsafe.run(script, tmp_path / "a")
             second = unsafe.run(script, tmp_path / "b")
     assert first["status"] == second["status"] == "ok"
@@ -228,7 +228,7 @@ def test_it_warns_on_every_job_without_sandbox(tmp_path: Path, caplog) -> None:
 
 
 def test_it_names_the_cause_when_bubblewrap_fails_to_start(monkeypatch) -> None:
-    from renderer import sandbox
+    from renderer.runtime import sandbox
 
     original = sandbox.sandbox_command
     monkeypatch.setattr(sandbox, "sandbox_command", lambda *args: ["bwrap", "--no-such-option", *original(*args)[1:]])

@@ -17,8 +17,8 @@ from django.test import Client
 
 from arena import background
 from arena.models import FINISHED_STATUSES, Asset, Generator, Prompt, Status
-from renderer import runtime
-from renderer.pool import RenderPool
+from renderer import workers
+from renderer.runtime.pool import RenderPool
 
 URL = "/renders/upload/"
 CUBE = "import bpy\nbpy.ops.mesh.primitive_cube_add(size=2)\n"
@@ -221,10 +221,10 @@ def renders(render_pool: RenderPool, settings, media_root: Path) -> Iterator[Non
     """The in-process render path with a real warm sandboxed worker; waits for its threads at the end."""
     settings.RENDER_WORKERS = 1
     background.pools_drain()
-    runtime._pool = render_pool
+    workers._pool = render_pool
     yield
     background.pools_drain()  # renders first: they queue metrics
-    runtime._pool = None
+    workers._pool = None
 
 
 def wait_finished(asset_ids: list[int], timeout: float = 120.0) -> dict[int, Asset]:

@@ -30,8 +30,8 @@ from typing import Any
 
 import pytest
 
-from renderer.config import RenderConfig
-from renderer.pool import RenderPool, Worker
+from renderer.runtime.config import RenderConfig
+from renderer.runtime.pool import RenderPool, Worker
 from tests.conftest import ROOT, missing_service
 
 SCRIPTS = Path(__file__).parent / "scripts"

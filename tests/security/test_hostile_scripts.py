@@ -24,7 +24,7 @@ from pathlib import Path
 
 import pytest
 
-from renderer.pool import RenderPool
+from renderer.runtime.pool import RenderPool
 from tests.security.conftest import (
     HOME,
     LIMITS_CONFIG,
@@ -154,7 +154,7 @@ def test_it_cannot_plant_code_in_the_virtual_environment(hostile, token) -> None
 
 
 def test_it_cannot_rewrite_the_renderer_package(hostile, token) -> None:
-    target = PROJECT / "renderer" / "blender_job.py"
+    target = PROJECT / "renderer" / "runtime" / "blender_job.py"
     before = hashlib.sha256(target.read_bytes()).hexdigest()
     outcome = hostile("poison_renderer.py", TOKEN=token)
     assert outcome.result["status"] == "err_exec"

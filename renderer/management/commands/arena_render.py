@@ -9,7 +9,7 @@ from django.db import close_old_connections
 from tqdm import tqdm
 
 from arena.background import uses_celery
-from renderer.pool import SandboxUnavailable
+from renderer.runtime.pool import SandboxUnavailable
 from renderer.services import asset_render, assets_to_render
 from renderer.tasks import asset_render_enqueue
 

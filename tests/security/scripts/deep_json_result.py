@@ -1,5 +1,5 @@
 # Leave a result.json nested 100 000 levels deep (valid JSON, but deeper than the host's parser recurses).
-from renderer import blender_job
+from renderer.runtime import blender_job
 
 
 def write_result(out, result):

@@ -1,5 +1,5 @@
 # Leave a result.json whose stats hold a list nested 600 levels deep (parses, then exhausts the host's recursion).
-from renderer import blender_job
+from renderer.runtime import blender_job
 
 
 def write_result(out, result):

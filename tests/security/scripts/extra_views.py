@@ -2,7 +2,7 @@
 import os
 
 import bpy
-from renderer import blender_job
+from renderer.runtime import blender_job
 
 real_write_result = blender_job._write_result
 

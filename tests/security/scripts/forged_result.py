@@ -1,7 +1,7 @@
 # Write result.json ourselves: claim success, huge strings, non-numbers, files outside the output.
 import json
 
-from renderer import blender_job
+from renderer.runtime import blender_job
 
 
 def forged(out, result):

@@ -15,8 +15,8 @@ Statuses follow the reference benchmark: ``ok``, ``err_exec``,
 by the process that supervises the job.
 
 This module must only be imported where ``bpy`` may be loaded: the worker
-(:mod:`renderer.zygote`) or a stand-alone run (``python -m
-renderer.blender_job INPUT OUT_DIR``).
+(:mod:`renderer.runtime.zygote`) or a stand-alone run (``python -m
+renderer.runtime.blender_job INPUT OUT_DIR``).
 """
 
 from __future__ import annotations
@@ -40,9 +40,9 @@ import bpy
 import numpy as np
 from mathutils import Matrix, Vector
 
-from renderer import glb
-from renderer.capture import OutputCapture
-from renderer.leftovers import end_leftovers
+from . import glb
+from .capture import OutputCapture
+from .leftovers import end_leftovers
 
 MESH_SUFFIXES = (".glb", ".gltf", ".obj", ".ply", ".stl")
 STATUSES = ("ok", "err_exec", "err_no_mesh", "err_timeout", "err_export", "err_render")
@@ -695,7 +695,7 @@ def run_job(
     out_dir : str
         Directory that receives the GLBs, the renders and ``result.json``.
     settings : dict
-        :meth:`renderer.config.RenderConfig.job_settings`, plus optionally
+        :meth:`renderer.runtime.config.RenderConfig.job_settings`, plus optionally
         ``tmp_dir`` for scratch files.
     progress : callable, optional
         Called as ``progress(stage, fraction)``.
@@ -765,13 +765,13 @@ def _write_result(out: Path, result: dict[str, Any]) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Run one job in a fresh process: ``python -m renderer.blender_job IN OUT``."""
+    """Run one job in a fresh process: ``python -m renderer.runtime.blender_job IN OUT``."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("input")
     parser.add_argument("out_dir")
     parser.add_argument("--settings", default="{}", help="JSON overriding RenderConfig fields")
     args = parser.parse_args(argv)
-    from renderer.config import RenderConfig
+    from .config import RenderConfig
 
     settings = RenderConfig().job_settings()
     settings.update(json.loads(args.settings))

@@ -1,7 +1,7 @@
 """Warm worker: imports ``bpy`` once, then forks one child per job.
 
-Run as ``python -m renderer.zygote`` (inside the sandbox, see
-:mod:`renderer.sandbox`). The protocol is JSON lines:
+Run as ``python -m renderer.runtime.zygote`` (inside the sandbox, see
+:mod:`renderer.runtime.sandbox`). The protocol is JSON lines:
 
 - the zygote writes ``{"ready": true, "pid": ...}`` once ``bpy`` is loaded;
 - the host writes one request per job on stdin:
@@ -35,8 +35,8 @@ import traceback
 from pathlib import Path
 from typing import Any
 
-from renderer.config import StageOrder, job_stages
-from renderer.leftovers import reap_children
+from .config import StageOrder, job_stages
+from .leftovers import reap_children
 
 PR_SET_DUMPABLE = 4
 SANDBOX_ENV = "ARENA_RENDER_SANDBOXED"
@@ -412,7 +412,7 @@ def _child(
 
         tempfile.tempdir = None
 
-        from renderer import blender_job
+        from . import blender_job
 
         def progress(stage: str, fraction: float) -> None:
             line = json.dumps({"stage": stage, "fraction": fraction}) + "\n"
@@ -461,7 +461,7 @@ def _warm_shader_cache(timeout_s: float = 60.0) -> list[tuple[str, bytes]]:
         code = 1
         try:
             os.environ["XDG_CACHE_HOME"] = root
-            from renderer import blender_job
+            from . import blender_job
 
             blender_job.warm_up_render(os.path.join(root, "render"))
             code = 0
@@ -527,7 +527,7 @@ def main() -> int:
     # protocol by giving the protocol its own descriptor.
     proto_out = os.dup(1)
     os.dup2(2, 1)
-    from renderer import blender_job
+    from . import blender_job
 
     blender_job.reset_scene()
     _disable_ptrace()

@@ -31,7 +31,7 @@ class RenderConfig:
         (with ``tmpfs_mb`` for its private ``/tmp``); the job then has no
         address-space limit. Without a cgroup, only a backstop on each
         process's address space applies (``2 x memory_mb + 4096``, see
-        :func:`renderer.pool.address_space_backstop`). The default fits the
+        :func:`renderer.runtime.pool.address_space_backstop`). The default fits the
         reference factories with room to spare (docs/benchmarks.md, "Memory
         of the real factories").
     max_file_mb : int

@@ -2,7 +2,7 @@
 
 Usage::
 
-    python -m renderer SCRIPT_OR_MESH [MORE ...] --out DIR [--timeout S]
+    python -m renderer.runtime SCRIPT_OR_MESH [MORE ...] --out DIR [--timeout S]
         [--jobs N] [--views N] [--size PX] [--engine workbench|cycles] [--framing fit|reference]
         [--no-sandbox]
 
@@ -25,13 +25,13 @@ from typing import Any
 
 from tqdm import tqdm
 
-from renderer.config import RenderConfig
-from renderer.pool import RenderPool, SandboxUnavailable, failure_result
+from .config import RenderConfig
+from .pool import RenderPool, SandboxUnavailable, failure_result
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     """Parse the command line."""
-    parser = argparse.ArgumentParser(prog="python -m renderer", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="python -m renderer.runtime", description=__doc__.splitlines()[0])
     parser.add_argument("inputs", nargs="+", type=Path, help="Blender scripts (.py) or meshes")
     parser.add_argument("--out", required=True, type=Path, help="output directory")
     parser.add_argument("--timeout", type=float, default=RenderConfig.timeout_s, help="seconds per job")
@@ -93,7 +93,7 @@ def summarise(inputs: list[Path], results: list[dict[str, Any]]) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Entry point of ``python -m renderer``."""
+    """Entry point of ``python -m renderer.runtime``."""
     args = parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(message)s")
     config = RenderConfig(

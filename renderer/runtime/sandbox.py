@@ -1,16 +1,18 @@
 """The command line that starts one worker inside a bubblewrap sandbox.
 
-Each worker is a :mod:`renderer.zygote` process in its own ``bwrap``
+Each worker is a :mod:`renderer.runtime.zygote` process in its own ``bwrap``
 sandbox:
 
 - new PID, network, IPC, UTS and cgroup namespaces: no network at all, and
   the worker sees only its own processes;
 - a file system made of read-only binds of ``/usr``, the Python install,
-  the virtual environment and the ``renderer`` package, a private ``/tmp``
-  (a size-limited tmpfs), ``/proc`` and a minimal ``/dev``, plus one
-  read-write directory, ``/job``, that the host fills before each job and
-  empties after it. The project tree, the database, media files, ``$HOME``
-  and the host's ``/tmp`` are not there;
+  the virtual environment and the ``renderer.runtime`` package alone (at
+  ``/opt/arena/renderer/runtime``; ``renderer`` is then a namespace package
+  with nothing else in it), a private ``/tmp`` (a size-limited tmpfs),
+  ``/proc`` and a minimal ``/dev``, plus one read-write directory, ``/job``,
+  that the host fills before each job and empties after it. The project
+  tree (the Django apps, their models and migrations included), the
+  database, media files, ``$HOME`` and the host's ``/tmp`` are not there;
 - an empty environment apart from a few fixed variables.
 
 When the host runs as root, ``bwrap`` builds the sandbox as root and
@@ -37,10 +39,13 @@ import sys
 import time
 from pathlib import Path
 
-from renderer.config import RenderConfig
+from .config import RenderConfig
 
 JOB_DIR = "/job"
 PACKAGE_ROOT = "/opt/arena"
+# Where the runtime package sits under PACKAGE_ROOT, and the module a worker runs.
+RUNTIME_PATH = "renderer/runtime"
+ZYGOTE_MODULE = "renderer.runtime.zygote"
 SANDBOX_ENV = "ARENA_RENDER_SANDBOXED"
 UID_RANGE = 1000
 
@@ -70,8 +75,13 @@ def check_sandbox_tools() -> None:
 
 
 def package_dir() -> Path:
-    """The directory of the ``renderer`` package on the host."""
+    """The directory of the ``renderer.runtime`` package on the host."""
     return Path(__file__).resolve().parent
+
+
+def import_root() -> Path:
+    """The host directory that holds ``renderer/``: ``sys.path`` entry of an unsandboxed worker."""
+    return package_dir().parent.parent
 
 
 def _python_roots() -> list[str]:
@@ -130,6 +140,9 @@ def worker_environment(sandboxed: bool, python_path: str) -> dict[str, str]:
         "PYTHONPATH": python_path,
         "PYTHONDONTWRITEBYTECODE": "1",
         "PYTHONNOUSERSITE": "1",
+        # No working directory on sys.path: ``renderer`` is a namespace package in
+        # the sandbox, and ``/job`` must never add a portion to it.
+        "PYTHONSAFEPATH": "1",
         "PYTHONUNBUFFERED": "1",
     }
     if sandboxed:
@@ -172,7 +185,9 @@ def sandbox_command(config: RenderConfig, job_dir: Path, uid: int | None) -> lis
     args += _system_binds()
     for root in _python_roots():
         args += _ro_bind(root, root, made)
-    args += _ro_bind(str(package_dir()), f"{PACKAGE_ROOT}/renderer", made)
+    # Only the runtime package: the rest of the ``renderer`` app (models,
+    # services, migrations) stays on the host.
+    args += _ro_bind(str(package_dir()), f"{PACKAGE_ROOT}/{RUNTIME_PATH}", made)
     args += ["--proc", "/proc", "--dev", "/dev"]
     args += ["--bind", str(job_dir), JOB_DIR, "--chdir", JOB_DIR]
     if uid is not None:
@@ -188,7 +203,7 @@ def sandbox_command(config: RenderConfig, job_dir: Path, uid: int | None) -> lis
         ]
     else:
         args += ["--"]
-    return args + [python_executable(), "-m", "renderer.zygote", *zygote_options(config)]
+    return args + [python_executable(), "-m", ZYGOTE_MODULE, *zygote_options(config)]
 
 
 def zygote_options(config: RenderConfig) -> list[str]:
@@ -199,9 +214,9 @@ def zygote_options(config: RenderConfig) -> list[str]:
 
 def direct_command(config: RenderConfig) -> tuple[list[str], dict[str, str]]:
     """Command and environment of an unsandboxed worker (``sandbox=False``)."""
-    env = worker_environment(False, str(package_dir().parent))
+    env = worker_environment(False, str(import_root()))
     env["HOME"] = env["TMPDIR"] = os.environ.get("TMPDIR", "/tmp")
-    return [sys.executable, "-m", "renderer.zygote", *zygote_options(config)], env
+    return [sys.executable, "-m", ZYGOTE_MODULE, *zygote_options(config)], env
 
 
 class UidLease:

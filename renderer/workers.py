@@ -7,8 +7,8 @@ import threading
 
 from django.conf import settings
 
-from renderer.config import RenderConfig
-from renderer.pool import RenderPool
+from renderer.runtime.config import RenderConfig
+from renderer.runtime.pool import RenderPool
 
 _pool: RenderPool | None = None
 _lock = threading.Lock()

@@ -18,7 +18,7 @@ from typing import Any
 MAGIC = b"glTF"
 JSON_CHUNK = 0x4E4F534A
 GENERATOR = "3d-code-arena"
-GLTFPACK_CLI = Path(__file__).resolve().parent.parent / "node_modules" / "gltfpack" / "cli.js"
+GLTFPACK_CLI = Path(__file__).resolve().parents[2] / "node_modules" / "gltfpack" / "cli.js"
 NAMED_LISTS = {
     "nodes": "node",
     "meshes": "mesh",

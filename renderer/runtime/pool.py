@@ -2,8 +2,8 @@
 
 Usage::
 
-    from renderer.config import RenderConfig
-    from renderer.pool import RenderPool
+    from renderer.runtime.config import RenderConfig
+    from renderer.runtime.pool import RenderPool
 
     with RenderPool(RenderConfig(workers=2)) as pool:
         result = pool.run("script.py", "out/script", on_progress=print)
@@ -44,9 +44,9 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
-from renderer import glb, sandbox
-from renderer.config import RenderConfig, StageOrder, job_stages
-from renderer.sandbox import CgroupUnavailable, SandboxUnavailable, SlotCgroup
+from . import glb, sandbox
+from .config import RenderConfig, StageOrder, job_stages
+from .sandbox import CgroupUnavailable, SandboxUnavailable, SlotCgroup
 
 __all__ = ["RenderPool", "SandboxUnavailable", "STATUSES"]
 
