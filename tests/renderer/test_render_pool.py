@@ -69,7 +69,7 @@ def test_it_runs_a_batch_from_the_command_line(tmp_path: Path) -> None:
         [
             sys.executable,
             "-m",
-            "renderer",
+            "renderer.runtime",
             str(SCRIPTS / "box_2x4x6.py"),
             str(broken),
             "--out",
