@@ -23,8 +23,8 @@ from django.utils import timezone
 from arena.models import Asset, Status
 from arena.signals import emit
 from renderer import progress
-from renderer.workers import get_pool
 from renderer.signals import asset_rendered
+from renderer.workers import get_pool
 
 log = logging.getLogger(__name__)
 
