@@ -57,9 +57,11 @@ def test_it_imports_no_django_or_app_module() -> None:
 
 
 def test_it_mounts_only_the_runtime_package_in_the_sandbox(run_script) -> None:
-    host_paths = [str(PROJECT / "renderer" / "models.py"), str(PROJECT / "renderer" / "services.py")]
-    host_paths += [str(path) for path in sorted(PROJECT.glob("*/migrations"))]
-    assert len(host_paths) >= 5 and all(Path(path).exists() for path in host_paths)
+    # The renderer app's Django side, and every app's models and migrations.
+    host = [PROJECT / "renderer" / "services.py", PROJECT / "renderer" / "workers.py"]
+    host += sorted(PROJECT.glob("*/models.py")) + sorted(PROJECT.glob("*/migrations"))
+    assert len(host) >= 8 and all(path.exists() for path in host)
+    host_paths = [str(path) for path in host]
     result = run_script(CUBE + SANDBOX_REPORT % {"host_paths": host_paths})
     assert result["status"] == "ok", result["error"]
     assert result["sandboxed"] is True
