@@ -31,8 +31,8 @@ def finished_outputs() -> QuerySet[Asset]:
 
 def executability_counts(*fields: str) -> QuerySet[Any]:
     """(*fields, finished, executable) rows of finished outputs, grouped by `fields` (one GROUP BY)."""
-    return finished_outputs().values_list(*fields).annotate(
-        total=Count("id"), ok=Count("id", filter=Q(status=Status.OK))
+    return (
+        finished_outputs().values_list(*fields).annotate(total=Count("id"), ok=Count("id", filter=Q(status=Status.OK)))
     )
 
 
@@ -94,7 +94,6 @@ def prompt_given(asset: Asset) -> dict[str, Any]:
 
 def categories() -> list[str]:
     return list(Prompt.objects.exclude(category="").values_list("category", flat=True).distinct().order_by("category"))
-
 
 
 # -- executability by attempt --------------------------------------------------
@@ -216,5 +215,3 @@ def _top_errors(assets: QuerySet[Asset]) -> dict[str, list[tuple[str, int]]]:
             if message:
                 counts[name][message] += 1
     return {name: counter.most_common(TOP_ERRORS) for name, counter in counts.items()}
-
-
