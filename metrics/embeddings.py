@@ -31,21 +31,10 @@ from PIL import Image
 from scipy.optimize import linear_sum_assignment
 
 from metrics.images import VIEW_NAMES, flatten_rgba
+from metrics.vectors import BackendError, BackendUnavailable, WeightsNotFound, l2_normalise
 
 # What to install for the transformers backends (numpy must stay < 2 for bpy).
 TRANSFORMERS_REQUIREMENTS = "torch==2.13.0 transformers==5.23.0"
-
-
-class BackendError(RuntimeError):
-    """A backend cannot be created or cannot embed the given input."""
-
-
-class BackendUnavailable(BackendError):
-    """A backend's optional dependencies are not installed."""
-
-
-class WeightsNotFound(BackendError):
-    """The local weights directory is missing or incomplete."""
 
 
 class EmbeddingBackend(ABC):
@@ -124,13 +113,6 @@ def create_backend(name: str, weights_dir: str | Path, **options: Any) -> Embedd
 
 
 # --- pure scoring -----------------------------------------------------------
-
-
-def l2_normalise(vectors: np.ndarray) -> np.ndarray:
-    """Scale each row to unit length (zero rows stay zero)."""
-    vectors = np.asarray(vectors, dtype=np.float64)
-    norms = np.linalg.norm(vectors, axis=-1, keepdims=True)
-    return vectors / np.where(norms > 0.0, norms, 1.0)
 
 
 def cosine_matrix(a: np.ndarray, b: np.ndarray) -> np.ndarray:

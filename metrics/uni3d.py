@@ -41,8 +41,8 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
-from metrics.embeddings import BackendError, WeightsNotFound, l2_normalise
 from metrics.geometry import normalise_points
+from metrics.vectors import BackendError, WeightsNotFound, l2_normalise
 
 CONFIG_FILE = "config.json"
 WEIGHTS_FILE = "model.pt"
