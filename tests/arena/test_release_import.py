@@ -279,6 +279,8 @@ def test_the_shipped_mapping_names_only_the_three_families():
     mapping = json.loads((Path(__file__).resolve().parents[2] / "arena" / "data" / "families.json").read_text())
     assert set(mapping.values()) == {"organic", "manufactured", "architectural"}
     assert mapping["BrainCoral"] == "organic" and mapping["CurvedStaircase"] == "architectural"
+    assert len(mapping) == 212  # every category of the benchmark
+    assert mapping["SpatulaOnHookBase"] == "manufactured" and mapping["ReedEarMonocot"] == "organic"
 
 
 # -- idempotency -----------------------------------------------------------------------------------
