@@ -42,6 +42,11 @@ Array functions (choix style: ``n_items`` and integer arrays in, arrays out):
 - :func:`mle_exists` -- whether the unregularised estimate is finite.
 - :func:`bt_objective` -- the negative log-likelihood and its gradient.
 
+Controlled for complexity (per-battle covariates, the chat arena's style control):
+
+- :func:`fit_controlled` -- a :class:`ControlledBoard` from battles with features.
+- :func:`feature_contrasts` -- the normalised per-battle contrasts.
+
 Command line: ``python -m leaderboard.rating BATTLES.json`` (see :func:`main`).
 
 Outcome codes used by the array functions are the positions in
@@ -858,12 +863,209 @@ def fit_counts(
 
 
 # ---------------------------------------------------------------------------
+# Controlled for complexity: Bradley-Terry with per-battle covariates
+# ---------------------------------------------------------------------------
+#
+# Bradley–Terry with per-battle covariates: ratings controlled for complexity.
+#
+# Pure (numpy, scipy; no Django). The chat arena's style control, applied to
+# what can make a 3D asset win besides its shape being better: triangles, parts,
+# objects, code length. For each battle and each feature the contrast is::
+#
+#     (feature_a - feature_b) / (feature_a + feature_b + 1)
+#
+# normalised over the battles (zero mean, unit standard deviation), and the
+# model is::
+#
+#     logit P(A beats B) = s_A - s_B + sum_k beta_k * contrast_k
+#
+# fitted by maximum likelihood with a small L2 penalty on the coefficients
+# ``beta`` only (ties and both-bad votes count as half a win for either side,
+# as on the plain board). The strengths go onto the plain board's Elo scale and
+# centre (mean 1000); a coefficient is reported in Elo points per standard
+# deviation of its contrast. Intervals come from the same bootstrap as the plain
+# board: battles resampled with replacement, everything refitted.
+#
+# :func:`fit_controlled` returns a :class:`ControlledBoard`; ``python -m
+# leaderboard.rating BATTLES --control triangles,parts`` prints one.
+
+COEFFICIENT_PENALTY = 0.5  # the chat arena's: small beside a board's thousands of battles
+CONTROL_MAX_ITER = 1000
+CONTROL_LEVEL = 0.95
+
+
+@dataclass(frozen=True)
+class ControlledBoard:
+    """A controlled board.
+
+    Attributes
+    ----------
+    rows : list of dict
+        Per model, best first: ``model``, ``rating`` (controlled), ``ci_low``,
+        ``ci_high``, ``raw_rating`` (the same fit without covariates) and
+        ``shift`` (controlled minus raw).
+    coefficients : list of dict
+        Per feature: ``feature``, ``value`` (Elo points per standard deviation
+        of the contrast; positive when the larger value wins more), ``low``,
+        ``high``.
+    converged : bool
+        Whether the point fit converged; ``message`` says why not.
+    """
+
+    rows: list[dict[str, Any]]
+    coefficients: list[dict[str, Any]]
+    converged: bool
+    message: str
+    n_battles: int
+
+
+def feature_contrasts(features_a: ArrayLike, features_b: ArrayLike) -> np.ndarray:
+    """Per battle and feature, ``(a - b) / (a + b + 1)`` normalised to zero mean and unit deviation.
+
+    A feature that is the same contrast in every battle is left at zero (it
+    cannot be told apart from the strengths).
+    """
+    fa, fb = np.asarray(features_a, dtype=np.float64), np.asarray(features_b, dtype=np.float64)
+    if fa.shape != fb.shape or fa.ndim != 2:
+        raise ValueError(f"features_a and features_b must be (battles, features) arrays, got {fa.shape}, {fb.shape}")
+    if (fa < 0).any() or (fb < 0).any():
+        raise ValueError("features must be non-negative (counts, lengths, fractions)")
+    raw = (fa - fb) / (fa + fb + 1.0)
+    spread = raw.std(axis=0)
+    safe = np.where(spread > 0, spread, 1.0)
+    return np.where(spread > 0, (raw - raw.mean(axis=0)) / safe, 0.0)
+
+
+def _labels(outcome: np.ndarray) -> np.ndarray:
+    """1 when A won, 0 when B won, one half for a tie or both bad."""
+    return np.where(outcome == A_WINS, 1.0, np.where(outcome == B_WINS, 0.0, 0.5))
+
+
+def _control_objective(
+    params: np.ndarray, n_models: int, a: np.ndarray, b: np.ndarray, x: np.ndarray, y: np.ndarray,
+    weights: np.ndarray, penalty: float,
+) -> tuple[float, np.ndarray]:  # fmt: skip
+    """Negative log-likelihood with the coefficients' L2 penalty, and its gradient."""
+    strengths, beta = params[:n_models], params[n_models:]
+    z = strengths[a] - strengths[b] + x @ beta
+    # log(1 + e^z) - y z, written to stay finite for large |z|
+    loss = float(weights @ (np.logaddexp(0.0, z) - y * z)) + 0.5 * penalty * float(beta @ beta)
+    g = weights * (1.0 / (1.0 + np.exp(-z)) - y)
+    grad_s = np.bincount(a, weights=g, minlength=n_models) - np.bincount(b, weights=g, minlength=n_models)
+    grad_beta = x.T @ g + penalty * beta
+    return loss, np.concatenate([grad_s, grad_beta])
+
+
+def fit_controlled_strengths(
+    n_models: int,
+    a: np.ndarray,
+    b: np.ndarray,
+    outcome: np.ndarray,
+    x: np.ndarray,
+    *,
+    weights: np.ndarray | None = None,
+    penalty: float = COEFFICIENT_PENALTY,
+    init: np.ndarray | None = None,
+    max_iter: int = CONTROL_MAX_ITER,
+) -> tuple[np.ndarray, np.ndarray, bool, str]:
+    """Strengths (natural log-odds, mean zero) and coefficients of one fit, with convergence."""
+    k = x.shape[1]
+    start = np.zeros(n_models + k) if init is None else init
+    w = np.ones(a.size) if weights is None else weights
+    result = minimize(
+        _control_objective, start, args=(n_models, a, b, x, _labels(outcome), w, penalty), jac=True,
+        method="L-BFGS-B", options={"maxiter": max_iter, "gtol": 1e-8},
+    )  # fmt: skip
+    strengths = result.x[:n_models] - result.x[:n_models].mean()
+    return strengths, result.x[n_models:], bool(result.success), str(result.message)
+
+
+def fit_controlled(
+    battles: Battles,
+    *,
+    bootstrap: int = 1000,
+    seed: int | None = 0,
+    penalty: float = COEFFICIENT_PENALTY,
+    max_iter: int = CONTROL_MAX_ITER,
+) -> ControlledBoard:
+    """The board of `battles` controlled for their features (``battles.features``), with intervals."""
+    if not battles.features:
+        raise ValueError("the battles carry no features to control for")
+    if len(battles) == 0:
+        raise ValueError("no battles")
+    n, a, b, outcome = len(battles.models), battles.a, battles.b, battles.outcome
+    x = feature_contrasts(battles.features_a, battles.features_b)
+    strengths, beta, converged, message = fit_controlled_strengths(
+        n, a, b, outcome, x, penalty=penalty, max_iter=max_iter
+    )
+    raw, *_ = fit_controlled_strengths(n, a, b, outcome, np.zeros((a.size, 0)), penalty=penalty, max_iter=max_iter)
+    boot_s, boot_beta = _control_bootstrap(
+        n, a, b, outcome, x, np.concatenate([strengths, beta]), bootstrap, seed, penalty
+    )
+    return ControlledBoard(
+        rows=_control_rows(battles.models, strengths, raw, boot_s),
+        coefficients=[
+            {"feature": name, "value": float(ELO_FACTOR * beta[k]), **_control_interval(ELO_FACTOR * boot_beta[:, k])}
+            for k, name in enumerate(battles.features)
+        ],
+        converged=converged,
+        message="" if converged else f"the fit did not converge ({message}); the ratings are not reliable",
+        n_battles=len(battles),
+    )
+
+
+def _control_bootstrap(
+    n: int, a: np.ndarray, b: np.ndarray, outcome: np.ndarray, x: np.ndarray, start: np.ndarray,
+    rounds: int, seed: int | None, penalty: float,
+) -> tuple[np.ndarray, np.ndarray]:  # fmt: skip
+    """Strengths and coefficients of `rounds` resamples of the battles (each warm-started from the fit)."""
+    rng = np.random.default_rng(seed)
+    strengths, betas = np.empty((rounds, n)), np.empty((rounds, x.shape[1]))
+    for r in range(rounds):
+        weights = np.bincount(rng.integers(0, a.size, a.size), minlength=a.size).astype(np.float64)
+        strengths[r], betas[r], *_ = fit_controlled_strengths(
+            n, a, b, outcome, x, weights=weights, penalty=penalty, init=start
+        )
+    return strengths, betas
+
+
+def _control_interval(samples: np.ndarray) -> dict[str, float | None]:
+    if samples.size == 0:
+        return {"low": None, "high": None}
+    low, high = np.percentile(samples, [50 * (1 - CONTROL_LEVEL), 50 * (1 + CONTROL_LEVEL)])
+    return {"low": float(low), "high": float(high)}
+
+
+def _control_rows(
+    models: Sequence[str], strengths: np.ndarray, raw: np.ndarray, boot: np.ndarray
+) -> list[dict[str, Any]]:
+    ratings, raw_ratings = ELO_INIT + ELO_FACTOR * strengths, ELO_INIT + ELO_FACTOR * raw
+    boot_ratings = ELO_INIT + ELO_FACTOR * boot
+    rows = [
+        {
+            "model": model,
+            "rating": float(ratings[k]),
+            **_ci(boot_ratings[:, k]),
+            "raw_rating": float(raw_ratings[k]),
+            "shift": float(ratings[k] - raw_ratings[k]),
+        }  # fmt: skip
+        for k, model in enumerate(models)
+    ]
+    return sorted(rows, key=lambda row: -row["rating"])
+
+
+def _ci(samples: np.ndarray) -> dict[str, float | None]:
+    interval = _control_interval(samples)
+    return {"ci_low": interval["low"], "ci_high": interval["high"]}
+
+
+# ---------------------------------------------------------------------------
 # Named battles and the leaderboard
 # ---------------------------------------------------------------------------
 
 
-def _parse_record(record: Any) -> tuple[str, str, int] | None:
-    """One battle record to ``(model_a, model_b, outcome)``; None if skipped."""
+def _parse_record(record: Any, features: Sequence[str] = ()) -> tuple[str, str, int, list[float], list[float]] | None:
+    """One battle record to ``(model_a, model_b, outcome, features_a, features_b)``; None if skipped."""
     if not isinstance(record, Mapping):
         raise ValueError(f"expected a JSON object, got {type(record).__name__}")
     anony = record.get("anony", True)
@@ -887,16 +1089,32 @@ def _parse_record(record: Any) -> tuple[str, str, int] | None:
         raise ValueError(f"unknown winner {winner!r} (expected one of {expected})")
     if names[0] == names[1]:
         raise ValueError(f"model_a and model_b are the same model {names[0]!r}")
-    return names[0], names[1], WINNERS.index(winner)
+    sides = [_record_features(record, key, features) for key in ("features_a", "features_b")] if features else [[], []]
+    return names[0], names[1], WINNERS.index(winner), sides[0], sides[1]
+
+
+def _record_features(record: Mapping[str, Any], key: str, features: Sequence[str]) -> list[float]:
+    """The named features of one side of a battle record (``features_a`` or ``features_b``)."""
+    given = record.get(key)
+    if not isinstance(given, Mapping):
+        raise ValueError(f"missing object {key!r} (needed for {', '.join(features)})")
+    values = []
+    for name in features:
+        value = given.get(name)
+        if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value) or value < 0:
+            raise ValueError(f"{key}.{name} must be a non-negative number, got {value!r}")
+        values.append(float(value))
+    return values
 
 
 def _battles_from_numbered(
-    numbered: Iterable[tuple[int, Any]], models: Sequence[str] | None, source: str | None
-) -> Battles:
-    rows: list[tuple[str, str, int]] = []
+    numbered: Iterable[tuple[int, Any]], models: Sequence[str] | None, source: str | None,
+    features: Sequence[str] = (),
+) -> Battles:  # fmt: skip
+    rows: list[tuple[str, str, int, list[float], list[float]]] = []
     for line, record in numbered:
         try:
-            parsed = _parse_record(record)
+            parsed = _parse_record(record, features)
         except ValueError as exc:
             raise BattleFormatError(str(exc), line=line, source=source) from None
         if parsed is not None:
@@ -909,7 +1127,12 @@ def _battles_from_numbered(
     except KeyError as exc:
         raise ValueError(f"model {exc.args[0]!r} is not in the given models") from None
     outcome = np.array([r[2] for r in rows], dtype=np.int64)
-    return Battles(names, a, b, outcome)
+    if not features:
+        return Battles(names, a, b, outcome)
+    shape = (len(rows), len(features))
+    features_a = np.array([r[3] for r in rows], dtype=np.float64).reshape(shape)
+    features_b = np.array([r[4] for r in rows], dtype=np.float64).reshape(shape)
+    return Battles(names, a, b, outcome, tuple(features), features_a, features_b)
 
 
 def _unique_names(models: Iterable[str]) -> tuple[str, ...]:
@@ -931,24 +1154,41 @@ class Battles:
         Models on side A and side B.
     outcome : numpy.ndarray of int
         Outcome codes (positions in :data:`WINNERS`).
+    features : tuple of str
+        Names of the per-battle covariates, if any (see
+        :mod:`leaderboard.contextual`).
+    features_a, features_b : numpy.ndarray of float
+        ``(battles, features)``: each side's values.
     """
 
     models: tuple[str, ...]
     a: IntArray
     b: IntArray
     outcome: IntArray
+    features: tuple[str, ...] = ()
+    features_a: FloatArray | None = None
+    features_b: FloatArray | None = None
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "models", _unique_names(self.models))
         checked = _check_rows(len(self.models), self.a, self.b, self.outcome, None)
         for name, arr in zip(("a", "b", "outcome"), checked[:3], strict=True):
             object.__setattr__(self, name, arr)
+        shape = (self.a.size, len(self.features))
+        for name in ("features_a", "features_b"):
+            values = getattr(self, name)
+            values = np.zeros(shape) if values is None and not self.features else np.asarray(values, dtype=np.float64)
+            if values.shape != shape:
+                raise ValueError(f"{name} must have shape {shape}, got {values.shape}")
+            object.__setattr__(self, name, values)
 
     def __len__(self) -> int:
         return int(self.a.size)
 
     @classmethod
-    def from_records(cls, records: Iterable[Mapping[str, Any]], *, models: Sequence[str] | None = None) -> Battles:
+    def from_records(
+        cls, records: Iterable[Mapping[str, Any]], *, models: Sequence[str] | None = None, features: Sequence[str] = ()
+    ) -> Battles:
         """Battles from chat-arena style records.
 
         Each record needs ``model_a``, ``model_b`` and ``winner``; other keys
@@ -967,7 +1207,7 @@ class Battles:
         BattleFormatError
             Naming the 1-based record number and the reason.
         """
-        return _battles_from_numbered(enumerate(records, start=1), models, None)
+        return _battles_from_numbered(enumerate(records, start=1), models, None, features)
 
     def counts(self) -> BattleCounts:
         """Aggregate to unique ``(a, b, outcome)`` rows."""
@@ -1191,10 +1431,12 @@ def _json_array_records(text: str, source: str) -> Iterator[tuple[int, Any]]:
         pos = skip(pos + 1)
 
 
-def read_battles(path: str, *, models: Sequence[str] | None = None) -> Battles:
+def read_battles(path: str, *, models: Sequence[str] | None = None, features: Sequence[str] = ()) -> Battles:
     """Read battles from a JSON list of objects or a JSON-lines file.
 
-    The format is recognised by the first character (``[`` for a list).
+    The format is recognised by the first character (``[`` for a list). With
+    `features`, every kept record needs ``features_a`` and ``features_b``
+    objects giving each of them (name -> non-negative number).
 
     Raises
     ------
@@ -1212,7 +1454,7 @@ def read_battles(path: str, *, models: Sequence[str] | None = None) -> Battles:
         numbered: Iterable[tuple[int, Any]] = _json_array_records(text, path)
     else:
         numbered = _json_lines_records(text, path)
-    return _battles_from_numbered(numbered, models, path)
+    return _battles_from_numbered(numbered, models, path, features)
 
 
 def _json_lines_records(text: str, source: str) -> Iterator[tuple[int, Any]]:
@@ -1252,12 +1494,50 @@ def _format(board: Leaderboard, fmt: str) -> str:
     return out.getvalue()
 
 
+def _parse_features(value: str) -> tuple[str, ...]:
+    names = tuple(name.strip() for name in value.split(","))
+    if not all(names) or len(set(names)) != len(names):
+        raise argparse.ArgumentTypeError(f"expected distinct feature names separated by commas, got {value!r}")
+    return names
+
+
+CONTROLLED_COLUMNS = ("model", "rating", "ci_low", "ci_high", "raw_rating", "shift")
+
+
+def _main_controlled(args: argparse.Namespace) -> int:
+    """``--control``: the board controlled for the named features, with their coefficients."""
+    try:
+        board = fit_controlled(read_battles(args.battles, features=args.control), bootstrap=args.bootstrap,
+                               seed=args.seed)  # fmt: skip
+    except (OSError, ValueError) as exc:
+        prefix = "" if isinstance(exc, BattleFormatError) else f"{args.battles}: "
+        detail = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+        print(f"error: {prefix}{detail}", file=sys.stderr)
+        return 1
+    if not board.converged:
+        print(f"warning: {board.message}", file=sys.stderr)
+    if args.format == "json":
+        payload = {"rows": board.rows, "coefficients": board.coefficients, "converged": board.converged,
+                   "n_battles": board.n_battles}  # fmt: skip
+        sys.stdout.write(json.dumps(payload, indent=2) + "\n")
+        return 0
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=CONTROLLED_COLUMNS, lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(board.rows)
+    out.write("\nfeature,value,low,high\n")
+    for row in board.coefficients:
+        out.write(f"{row['feature']},{row['value']},{row['low']},{row['high']}\n")
+    sys.stdout.write(out.getvalue())
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Command line: print the leaderboard of a battles file.
 
     ``python -m leaderboard.rating BATTLES.json|.jsonl [--bootstrap N]
     [--seed S] [--exclude-ties] [--exclude-bothbad] [--anchor MODEL=RATING]
-    [--alpha A] [--format json|csv]``
+    [--alpha A] [--format json|csv] [--control FEATURE,...]``
 
     Returns the exit status: 0 on success, 1 on bad input, 2 on bad usage.
     """
@@ -1273,9 +1553,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--anchor", type=_parse_anchor, metavar="MODEL=RATING", help="pin a model's rating")
     parser.add_argument("--alpha", type=float, default=0.0, help="L2 regularisation")
     parser.add_argument("--format", choices=("json", "csv"), default="json")
+    parser.add_argument(
+        "--control", type=_parse_features, metavar="FEATURE,...",
+        help="control for these per-battle features (features_a / features_b in each record)",
+    )  # fmt: skip
     args = parser.parse_args(argv)
     if args.bootstrap < 0 or args.alpha < 0:
         parser.error("--bootstrap and --alpha must be non-negative")
+    if args.control and (args.exclude_ties or args.exclude_bothbad or args.anchor or args.alpha):
+        parser.error(
+            "--control counts ties as half wins and centres at 1000: it takes no --exclude-*, --anchor, --alpha"
+        )
+    if args.control:
+        return _main_controlled(args)
     try:
         battles = read_battles(args.battles)
         board = fit_leaderboard(
