@@ -994,6 +994,7 @@ def fit_controlled(
     if len(battles) == 0:
         raise ValueError("no battles")
     n, a, b, outcome = len(battles.models), battles.a, battles.b, battles.outcome
+    assert battles.features_a is not None and battles.features_b is not None  # set by Battles itself
     x = feature_contrasts(battles.features_a, battles.features_b)
     strengths, beta, converged, message = fit_controlled_strengths(
         n, a, b, outcome, x, penalty=penalty, max_iter=max_iter
