@@ -330,6 +330,12 @@ def board_operations() -> dict[str, Schema]:
 
 def export_battle_schema() -> Schema:
     text = {"type": "string"}
+    features = {
+        "type": "object",
+        "description": "The side's complexity features (triangles, objects, code_chars), for "
+        "`python -m leaderboard.rating --control`; in CSV, columns such as features_a.triangles.",
+        "additionalProperties": {"type": "number"},
+    }
     return obj(
         {
             "model_a": text,
@@ -344,6 +350,8 @@ def export_battle_schema() -> Schema:
             "flagged": {"type": "boolean"},
             "sampler": text,
             "seconds_to_vote": {"type": "number"},
+            "features_a": features,
+            "features_b": features,
         }
     )
 

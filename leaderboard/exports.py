@@ -36,10 +36,21 @@ class _Line:
         self.text += text
 
 
+def _flat(row: dict[str, Any]) -> dict[str, Any]:
+    """A row with each object field spread into columns (``features_a.triangles``)."""
+    flat: dict[str, Any] = {}
+    for key, value in row.items():
+        if isinstance(value, dict):
+            flat.update({f"{key}.{name}": inner for name, inner in value.items()})
+        else:
+            flat[key] = value
+    return flat
+
+
 def _csv_chunks(rows: Iterable[dict[str, Any]]) -> Iterator[str]:
     writer: csv.DictWriter[str] | None = None
     line = _Line()
-    for row in rows:
+    for row in map(_flat, rows):
         if writer is None:
             writer = csv.DictWriter(line, fieldnames=list(row))
             writer.writeheader()

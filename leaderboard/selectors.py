@@ -10,11 +10,12 @@ from typing import Any
 
 from django.conf import settings
 from django.db.models import Count, Max, QuerySet
+from django.db.models.functions import Length
 
 from arena.models import Task, Vote
 from leaderboard.models import Snapshot
 from leaderboard.rating import A_WINS, B_WINS, BOTH_BAD, TIE, WINNERS, Battles
-from renderer.selectors import executability_counts
+from renderer.selectors import complexity_features, executability_counts
 
 OUTCOME = {"a": A_WINS, "b": B_WINS, "tie": TIE, "both_bad": BOTH_BAD}
 
@@ -174,8 +175,9 @@ def judge_hash(annotator_public_id: str) -> str:
 def export_rows(
     *, include_flagged: bool = False, task: str = "", family: str = "", category: str = ""
 ) -> Iterator[dict[str, Any]]:
-    """Votes as the chat arena's clean battles, plus prompt, task and category."""
+    """Votes as the chat arena's clean battles, plus prompt, task, category and each side's complexity features."""
     votes = rated_votes(task=task, family=family, category=category, include_flagged=include_flagged).order_by("id")
+    votes = votes.annotate(code_a=Length("battle__asset_a__source_code"), code_b=Length("battle__asset_b__source_code"))
     fields = (
         "generator_a__name",
         "generator_b__name",
@@ -188,9 +190,14 @@ def export_rows(
         "flagged",
         "battle__strategy",
         "seconds_to_vote",
+        "battle__asset_a__stats",
+        "battle__asset_b__stats",
+        "code_a",
+        "code_b",
     )
     for row in votes.values_list(*fields).iterator(chunk_size=10000):
-        name_a, name_b, winner, judge, created, slug, task_, category_, flagged, strategy, seconds = row
+        name_a, name_b, winner, judge, created, slug, task_, category_, flagged, strategy, seconds = row[:11]
+        stats_a, stats_b, code_a, code_b = row[11:]
         yield {
             "model_a": name_a,
             "model_b": name_b,
@@ -204,6 +211,8 @@ def export_rows(
             "flagged": flagged,
             "sampler": strategy,
             "seconds_to_vote": round(seconds, 3),
+            "features_a": complexity_features(stats_a, code_a),
+            "features_b": complexity_features(stats_b, code_b),
         }
 
 

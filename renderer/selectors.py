@@ -24,6 +24,21 @@ def is_executable(status: str) -> bool:
     return status == Status.OK
 
 
+# What may make an asset win besides its shape: per asset, from the render's stats and the script
+# (`leaderboard.rating.fit_controlled` controls for them; the battle export carries them).
+COMPLEXITY_FEATURES = ("triangles", "objects", "code_chars")
+
+
+def complexity_features(stats: dict[str, Any] | None, code_chars: int | None) -> dict[str, float]:
+    """An asset's complexity features: triangles and mesh objects it rendered, characters of its script."""
+    stats = stats or {}
+    return {
+        "triangles": float(stats.get("triangles") or 0),
+        "objects": float(stats.get("objects") or 0),
+        "code_chars": float(code_chars or 0),
+    }
+
+
 def finished_outputs() -> QuerySet[Asset]:
     """Model outputs whose render finished (ok or failed): the denominator of executability."""
     return Asset.objects.filter(is_reference=False).exclude(status__in=[Status.PENDING, Status.RUNNING])

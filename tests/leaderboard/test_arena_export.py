@@ -3,12 +3,16 @@ from __future__ import annotations
 import csv
 import io
 import json
+from contextlib import redirect_stdout
 
 import pytest
 from django.core.management import call_command
 
-from arena.models import Vote
+from arena.models import Asset, Vote
 from leaderboard import rating
+from leaderboard.exports import chunks
+from leaderboard.rating import main as rating_main
+from leaderboard.selectors import export_rows
 from leaderboard.services import snapshot_compute
 from tests.leaderboard.conftest import make_votes, random_outcomes
 
@@ -69,3 +73,24 @@ def test_the_download_link_streams_the_export(client):
     response = client.get("/leaderboard/export/?format=csv")
     assert response.status_code == 200 and response["Content-Type"] == "text/csv"
     assert b"model_a" in b"".join(response.streaming_content)
+
+
+def test_the_export_carries_each_sides_complexity_and_the_rating_command_controls_for_it(tmp_path):
+    make_votes([("Big", "Small", "a")] * 8 + [("Small", "Big", "b")] * 8 + [("Big", "Small", "b")] * 4)
+    Asset.objects.filter(generator__name="Big").update(stats={"triangles": 90000, "objects": 3},
+                                                       source_code="import bpy\n" * 40)  # fmt: skip
+    Asset.objects.filter(generator__name="Small").update(stats={"triangles": 900, "objects": 1}, source_code="x = 1\n")
+    rows = list(export_rows())
+    big_first = next(row for row in rows if row["model_a"] == "Big")
+    assert big_first["features_a"] == {"triangles": 90000.0, "objects": 3.0, "code_chars": 440.0}
+    assert big_first["features_b"] == {"triangles": 900.0, "objects": 1.0, "code_chars": 6.0}
+    csv_text = "".join(chunks(export_rows(), "csv"))
+    assert "features_a.triangles,features_a.objects,features_a.code_chars" in csv_text.splitlines()[0]
+    path = tmp_path / "battles.json"
+    path.write_text("".join(chunks(export_rows(), "fastchat")))
+    out = io.StringIO()
+    with redirect_stdout(out):
+        assert rating_main([str(path), "--control", "triangles,code_chars", "--bootstrap", "0"]) == 0
+    board = json.loads(out.getvalue())
+    assert [c["feature"] for c in board["coefficients"]] == ["triangles", "code_chars"]
+    assert board["n_battles"] == 20
