@@ -889,7 +889,7 @@ def fit_counts(
 # :func:`fit_controlled` returns a :class:`ControlledBoard`; ``python -m
 # leaderboard.rating BATTLES --control triangles,parts`` prints one.
 
-COEFFICIENT_PENALTY = 0.5  # the chat arena's: small beside a board's thousands of battles
+COEFFICIENT_PENALTY = 0.5  # small beside the likelihood of a board's hundreds or thousands of battles
 CONTROL_MAX_ITER = 1000
 CONTROL_LEVEL = 0.95
 
