@@ -272,6 +272,10 @@ LEADERBOARD_SEED = envint("LEADERBOARD_SEED", 0)
 LEADERBOARD_MIN_VOTES = envint("LEADERBOARD_MIN_VOTES", 20)
 # A category gets a board of its own (per task too) from this many counted votes on it (docs/rating.md).
 LEADERBOARD_CATEGORY_MIN_VOTES = envint("LEADERBOARD_CATEGORY_MIN_VOTES", 100)
+# The overall and task boards are also fitted controlled for these features (see docs/rating.md),
+# with their own, smaller number of bootstrap rounds: each round is a full refit.
+LEADERBOARD_CONTROL_FEATURES = envlist("LEADERBOARD_CONTROL_FEATURES", "triangles,objects,code_chars")
+LEADERBOARD_CONTROL_BOOTSTRAP = envint("LEADERBOARD_CONTROL_BOOTSTRAP", 100)
 LEADERBOARD_DEBOUNCE_SECONDS = envfloat("LEADERBOARD_DEBOUNCE_SECONDS", 2.0)
 
 # Automatic metrics: learned-embedding backends load weights from here (one folder

@@ -172,12 +172,39 @@ def judge_hash(annotator_public_id: str) -> str:
     return hmac.new(key, annotator_public_id.encode(), hashlib.sha256).hexdigest()[:16]
 
 
+def _with_code_lengths(votes: QuerySet[Vote]) -> QuerySet[Vote]:
+    return votes.annotate(code_a=Length("battle__asset_a__source_code"), code_b=Length("battle__asset_b__source_code"))
+
+
+def controlled_battles(tasks: set[str], features: tuple[str, ...]) -> dict[str, Battles]:
+    """The overall board's (task ``""``) and the given tasks' battles with each side's complexity `features`.
+
+    One query over the counted votes, whatever the number of boards.
+    """
+    votes = _with_code_lengths(rated_votes()).order_by("id")
+    fields = ("prompt__task", "generator_a__name", "generator_b__name", "winner", "battle__asset_a__stats",
+              "battle__asset_b__stats", "code_a", "code_b")  # fmt: skip
+    records: dict[str, list[dict[str, Any]]] = {task: [] for task in tasks}
+    for task, name_a, name_b, winner, stats_a, stats_b, code_a, code_b in votes.values_list(*fields).iterator(10000):
+        record = {
+            "model_a": name_a,
+            "model_b": name_b,
+            "winner": WINNERS[OUTCOME[winner]],
+            "features_a": complexity_features(stats_a, code_a),
+            "features_b": complexity_features(stats_b, code_b),
+        }
+        for board in ("", task):
+            if board in records:
+                records[board].append(record)
+    return {task: Battles.from_records(rows, features=features) for task, rows in records.items()}
+
+
 def export_rows(
     *, include_flagged: bool = False, task: str = "", family: str = "", category: str = ""
 ) -> Iterator[dict[str, Any]]:
     """Votes as the chat arena's clean battles, plus prompt, task, category and each side's complexity features."""
     votes = rated_votes(task=task, family=family, category=category, include_flagged=include_flagged).order_by("id")
-    votes = votes.annotate(code_a=Length("battle__asset_a__source_code"), code_b=Length("battle__asset_b__source_code"))
+    votes = _with_code_lengths(votes)
     fields = (
         "generator_a__name",
         "generator_b__name",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import time
+from typing import Any
 
 from django.conf import settings
 
@@ -12,7 +13,7 @@ from arena.broadcast import group_send
 from arena.signals import emit
 from leaderboard import selectors
 from leaderboard.models import Snapshot
-from leaderboard.rating import Battles, fit_leaderboard
+from leaderboard.rating import Battles, fit_controlled, fit_leaderboard
 from leaderboard.selectors import Scope
 from leaderboard.signals import snapshots_stored
 
@@ -31,31 +32,65 @@ def snapshot_compute(*, task: str = "", family: str = "", category: str = "") ->
     if latest is not None and latest.votes_hash == votes_hash:
         return latest  # nothing changed: the cited version stays the current one
     executable = selectors.executability(task=task, family=family, category=category)
-    snapshot = _snapshot_store((task, family, category), battles, votes_hash, executable)
+    controlled = _controlled([(task, family, category)])
+    snapshot = _snapshot_store((task, family, category), battles, votes_hash, executable, controlled.get(task))
     emit(snapshots_stored)
     return snapshot
 
 
-def _snapshot_store(scope: Scope, battles: Battles, votes_hash: str, executable: dict[str, float]) -> Snapshot:
+def _snapshot_store(
+    scope: Scope, battles: Battles, votes_hash: str, executable: dict[str, float], controlled: dict[str, Any] | None
+) -> Snapshot:
     task, family, category = scope
     started = time.perf_counter()
     board = fit_leaderboard(battles, bootstrap=settings.LEADERBOARD_BOOTSTRAP, seed=settings.LEADERBOARD_SEED)
     for row in board.rows:
         row["executability"] = executable.get(row["model"])
         row["provisional"] = row["battles"] < settings.LEADERBOARD_MIN_VOTES
+    options = {**board.settings, "mle_exists": board.mle_exists}
+    if not family and not category:
+        options["controlled"] = controlled
     return Snapshot.objects.create(
         task=task,
         family=family,
         category=category,
         n_votes=len(battles),
         votes_hash=votes_hash,
-        options={**board.settings, "mle_exists": board.mle_exists},
+        options=options,
         rows=board.rows,
         models_order=list(board.models),
         win_matrix=_nan_to_none(board.win_matrix.tolist()),
         count_matrix=board.count_matrix.tolist(),
         compute_seconds=time.perf_counter() - started,
     )
+
+
+def _controlled(scopes: list[Scope]) -> dict[str, dict[str, Any] | None]:
+    """For the overall and task boards among `scopes`: the fit controlled for complexity, as snapshots keep it.
+
+    Keyed by task (``""`` overall); None for a board without votes. Boards of a family or a
+    category are not controlled (too few votes for the extra coefficients).
+    """
+    features = tuple(settings.LEADERBOARD_CONTROL_FEATURES)
+    tasks = {task for task, family, category in scopes if not family and not category}
+    if not features or not tasks:
+        return {}
+    rounds = settings.LEADERBOARD_CONTROL_BOOTSTRAP
+    stored: dict[str, dict[str, Any] | None] = {}
+    for task, battles in selectors.controlled_battles(tasks, features).items():
+        if len(battles) == 0:
+            stored[task] = None
+            continue
+        fit = fit_controlled(battles, bootstrap=rounds, seed=settings.LEADERBOARD_SEED)
+        stored[task] = {
+            "features": list(features),
+            "bootstrap": rounds,
+            "rows": fit.rows,
+            "coefficients": fit.coefficients,
+            "converged": fit.converged,
+            "message": fit.message,
+        }
+    return stored
 
 
 def _nan_to_none(matrix: list[list[float]]) -> list[list[float | None]]:
@@ -73,7 +108,10 @@ def snapshots_refresh() -> list[Snapshot]:
     stored = selectors.latest_hashes()
     changed = sorted(scope for scope, (_, votes_hash) in boards.items() if stored.get(scope) != votes_hash)
     executable = selectors.executability_by_scope(changed) if changed else {}
-    fresh = [_snapshot_store(scope, *boards[scope], executable.get(scope, {})) for scope in changed]
+    controlled = _controlled(changed)
+    fresh = [
+        _snapshot_store(scope, *boards[scope], executable.get(scope, {}), controlled.get(scope[0])) for scope in changed
+    ]
     if fresh:
         group_send(GROUP, {"type": "leaderboard.updated", "snapshots": [s.public_id for s in fresh]})
         emit(snapshots_stored)

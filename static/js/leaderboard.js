@@ -17,7 +17,7 @@ const CHARTS = { ratings: "chart-ratings", winrate: "chart-winrate", counts: "ch
 const DETAILS = [
   "caption-models", "caption-votes", "stat-votes", "stat-models", "stat-bootstrap", "stat-snapshot",
   "methods-snapshot", "methods-votes", "methods-hash", "methods-bootstrap", "methods-seed", "methods-time",
-  "methods-mle", "methods-json", "reproduce-command",
+  "methods-mle", "methods-json", "reproduce-command", "controlled",
 ];
 const FLASH_MS = 2400;
 const STATUS_MS = 60_000;
@@ -77,7 +77,11 @@ function adoptRows(page, { flash }) {
 function adoptDetails(page) {
   for (const id of DETAILS) {
     const fresh = page.getElementById(id);
-    if (fresh) byId(id)?.replaceWith(fresh);
+    const current = byId(id);
+    if (fresh && current) {
+      if (current.open) fresh.open = true; // a <details> the reader opened stays open
+      current.replaceWith(fresh);
+    }
   }
 }
 

@@ -52,6 +52,7 @@ def random_outcomes(n: int, seed: int = 0) -> list[tuple[str, str, str]]:
 @pytest.fixture(autouse=True)
 def _small_bootstrap(settings):
     settings.LEADERBOARD_BOOTSTRAP = 100
+    settings.LEADERBOARD_CONTROL_BOOTSTRAP = 10
     # Every category with a vote has a board here; tests of the threshold set their own.
     settings.LEADERBOARD_CATEGORY_MIN_VOTES = 1
 
