@@ -9,6 +9,9 @@ from tqdm import tqdm
 
 from arena.models import Annotator, Battle, Vote
 from arena.services import ArenaError, battle_create, battle_token, vote_record
+from arena.signals import votes_changed
+from leaderboard import tasks
+from leaderboard.apps import REFRESH_UID
 from leaderboard.services import snapshots_refresh
 
 DEFAULT_RATING = 1000.0
@@ -31,10 +34,15 @@ class Command(BaseCommand):
         if options["if_empty"] and Vote.objects.exists():
             self.stdout.write("Votes exist already: no simulated votes added.")
             return
-        cast = self.cast(options)
+        # One refresh at the end instead of debounced ones while the votes are cast.
+        votes_changed.disconnect(dispatch_uid=REFRESH_UID)
+        try:
+            cast = self.cast(options)
+        finally:
+            votes_changed.connect(tasks.refresh_request, dispatch_uid=REFRESH_UID)
         if cast == 0:
             raise CommandError("no pair could be served: render the assets first (python manage.py arena_render)")
-        snapshots_refresh()  # now, rather than after the debounce the votes scheduled
+        snapshots_refresh()
         self.stdout.write(f"Cast {cast} simulated vote(s); leaderboards recomputed.")
 
     def cast(self, options: dict[str, Any]) -> int:
