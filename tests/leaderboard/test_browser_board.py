@@ -252,3 +252,20 @@ def test_it_shows_after_a_refresh_the_rows_that_the_server_renders(browser, page
     assert page.inner_html("#methods") == served.inner_html("#methods")
     context.close()
     assert page.errors == []
+
+
+def test_the_complexity_section_refreshes_and_stays_open(page, live_server):
+    votes_add(simulated_results(120, seed=17, models=STRENGTHS))
+    boards_compute()
+    open_board(page, live_server)
+    page.click("#controlled summary")
+    assert page.get_attribute("#controlled", "open") is not None
+    before = page.get_attribute("#controlled-rows", "data-snapshot")
+    votes_add(simulated_results(60, seed=18, models=STRENGTHS))
+    boards_compute()
+    assert page.evaluate("window.leaderboardRefresh()") is True
+    assert page.get_attribute("#controlled", "open") is not None  # the reader's choice survives
+    fresh = Snapshot.objects.filter(task="", family="", category="").latest("id")
+    assert page.get_attribute("#controlled-rows", "data-snapshot") == fresh.public_id != before
+    assert page.locator("#controlled-coefficients tr[data-feature='triangles']").count() == 1
+    assert page.errors == []
