@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import logging
+import math
 import time
 from typing import Any
 
+import numpy as np
 from django.conf import settings
 
 from arena.background import debounce_clear
@@ -81,16 +83,34 @@ def _controlled(scopes: list[Scope]) -> dict[str, dict[str, Any] | None]:
         if len(battles) == 0:
             stored[task] = None
             continue
-        fit = fit_controlled(battles, bootstrap=rounds, seed=settings.LEADERBOARD_SEED)
-        stored[task] = {
-            "features": list(features),
-            "bootstrap": rounds,
-            "rows": fit.rows,
-            "coefficients": fit.coefficients,
-            "converged": fit.converged,
-            "message": fit.message,
-        }
+        try:
+            fit = fit_controlled(battles, bootstrap=rounds, seed=settings.LEADERBOARD_SEED)
+        except (ValueError, FloatingPointError, np.linalg.LinAlgError):
+            log.exception("the controlled fit of board %r failed; the plain board is stored without it", task)
+            stored[task] = None
+            continue
+        stored[task] = _finite(
+            {
+                "features": list(features),
+                "bootstrap": rounds,
+                "rows": fit.rows,
+                "coefficients": fit.coefficients,
+                "converged": fit.converged,
+                "message": fit.message,
+            }
+        )
     return stored
+
+
+def _finite(value: Any) -> Any:
+    """`value` with every NaN or infinity as None: PostgreSQL's JSON has no such numbers."""
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, dict):
+        return {key: _finite(inner) for key, inner in value.items()}
+    if isinstance(value, list):
+        return [_finite(inner) for inner in value]
+    return value
 
 
 def _nan_to_none(matrix: list[list[float]]) -> list[list[float | None]]:
