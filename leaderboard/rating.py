@@ -1495,6 +1495,14 @@ def _format(board: Leaderboard, fmt: str) -> str:
     return out.getvalue()
 
 
+def _input_error(exc: Exception, path: str) -> int:
+    """Print a bad input file's error (naming the file, and the line where known); the exit status 1."""
+    prefix = "" if isinstance(exc, BattleFormatError) else f"{path}: "
+    detail = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+    print(f"error: {prefix}{detail}", file=sys.stderr)
+    return 1
+
+
 def _parse_features(value: str) -> tuple[str, ...]:
     names = tuple(name.strip() for name in value.split(","))
     if not all(names) or len(set(names)) != len(names):
@@ -1511,10 +1519,7 @@ def _main_controlled(args: argparse.Namespace) -> int:
         board = fit_controlled(read_battles(args.battles, features=args.control), bootstrap=args.bootstrap,
                                seed=args.seed)  # fmt: skip
     except (OSError, ValueError) as exc:
-        prefix = "" if isinstance(exc, BattleFormatError) else f"{args.battles}: "
-        detail = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
-        print(f"error: {prefix}{detail}", file=sys.stderr)
-        return 1
+        return _input_error(exc, args.battles)
     if not board.converged:
         print(f"warning: {board.message}", file=sys.stderr)
     if args.format == "json":
@@ -1579,10 +1584,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             alpha=args.alpha,
         )
     except (OSError, ValueError) as exc:
-        prefix = "" if isinstance(exc, BattleFormatError) else f"{args.battles}: "
-        detail = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
-        print(f"error: {prefix}{detail}", file=sys.stderr)
-        return 1
+        return _input_error(exc, args.battles)
     if not board.mle_exists and args.alpha == 0:
         print(
             "warning: some models won or lost every counted battle against the rest, so "
