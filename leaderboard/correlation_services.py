@@ -30,7 +30,7 @@ from django.utils import timezone
 from arena.broadcast import group_send
 from arena.models import FINISHED_STATUSES, Asset, Task
 from leaderboard import correlation as corr
-from leaderboard import selectors
+from leaderboard import judge_services, selectors
 from leaderboard.models import CorrelationReport, ReportStatus, Snapshot
 from leaderboard.rating import bootstrap_strengths, elo_scale
 from leaderboard.services import GROUP
@@ -82,6 +82,8 @@ class ScopeData:
     model_level: dict[str, dict[str, float]]  # imported metric -> model -> value
     votes: list[tuple[int, str, int, int, int]]  # id, winner, asset a, asset b, annotator (decided only)
     directions: dict[str, bool]  # imported metric -> higher is better, where declared
+    # Every counted vote's battle: prompt, model ids, model names, asset ids (for the metrics' own boards).
+    battles: list[tuple[int, int, int, str, str, int, int]]
 
 
 def _boot_ratings(
@@ -146,8 +148,14 @@ def scope_load(*, task: str, category: str = "", rounds: int, seed: int) -> Scop
         model_level.setdefault(name, {})[model] = value
     decided = selectors.rated_votes(task=task, category=category).filter(winner__in=["a", "b"]).order_by("id")
     votes = list(decided.values_list("id", "winner", "battle__asset_a_id", "battle__asset_b_id", "annotator_id"))
+    battles = list(
+        selectors.rated_votes(task=task, category=category).order_by("id").values_list(
+            "prompt_id", "generator_a_id", "generator_b_id", "generator_a__name", "generator_b__name",
+            "battle__asset_a_id", "battle__asset_b_id",
+        )
+    )  # fmt: skip
     return ScopeData(task, category, snapshot, models, ratings, boot, votes_hash, asset_ids, status_ok, values,
-                     model_level, votes, metric_directions())  # fmt: skip
+                     model_level, votes, metric_directions(), battles)  # fmt: skip
 
 
 # ---------------------------------------------------------------------------
@@ -281,6 +289,24 @@ def _vote_agreement(data: ScopeData, name: str, info: MetricInfo, weights: np.nd
     return corr.agreement(human, choice, weights)
 
 
+def _metric_verdicts(data: ScopeData, name: str) -> list[judge_services.Verdict]:
+    """The metric as a judge: its verdict on every counted battle whose two assets it knows (equal: a tie)."""
+    info = metric_info(name, data.directions)
+    known, value_a, value_b = [], [], []
+    for *_, asset_a, asset_b in data.battles:
+        ka, va = _asset_value(data, name, asset_a)
+        kb, vb = _asset_value(data, name, asset_b)
+        known.append(ka and kb)
+        value_a.append(va)
+        value_b.append(vb)
+    choice = corr.metric_choice(np.array(value_a), np.array(value_b), info.higher_is_better)
+    return [
+        judge_services.Verdict(prompt, gen_a, gen_b, name_a, name_b, "a" if c == 0 else "b" if c == 1 else "tie")
+        for (prompt, gen_a, gen_b, name_a, name_b, *_), c, ok in zip(data.battles, choice, known, strict=True)
+        if ok
+    ]
+
+
 def _human_agreement(data: ScopeData, rounds: int, rng: np.random.Generator) -> dict[str, Any]:
     keys, raters, choices = [], [], []
     for _, winner, asset_a, asset_b, annotator in data.votes:
@@ -320,6 +346,9 @@ def scope_compute(data: ScopeData, *, rounds: int, seed: int) -> dict[str, Any]:
                 metrics.append(payload)
         else:
             metrics.append(_model_metric(data, name))
+    judged = [(m, _metric_verdicts(data, m["name"])) for m in metrics if m["level"] == "asset" and m["agreement"]]
+    judges = judge_services.scope_judges(task=data.task, category=data.category, human=data.snapshot.rows,
+                                         metrics=judged, rounds=rounds, seed=seed)  # fmt: skip
     rows = {row["model"]: row for row in data.snapshot.rows}
     n_rated = int(np.isfinite(data.ratings).sum())
     return {
@@ -347,6 +376,7 @@ def scope_compute(data: ScopeData, *, rounds: int, seed: int) -> dict[str, Any]:
         ],
         "metrics": metrics,
         "human_agreement": _human_agreement(data, rounds, rng),
+        "judges": judges,
     }
 
 
@@ -384,7 +414,9 @@ def report_fingerprint(*, rounds: int, seed: int) -> str:
     model_level = GeneratorMetric.objects.aggregate(n=Count("id"), last=Max("computed_at"))
     statuses = Asset.objects.filter(is_reference=False).aggregate(n=Count("id"), last=Max("rendered_at"))
     directions = sorted(metric_directions().items())
-    parts = [snapshots, metrics, model_level, statuses, directions, rounds, seed, learned_status()["configured"]]
+    judgements = judge_services.judgements_fingerprint()
+    parts = [snapshots, metrics, model_level, statuses, directions, judgements, rounds, seed,
+             learned_status()["configured"]]  # fmt: skip
     return hashlib.sha256(json.dumps(parts, default=str, sort_keys=True).encode()).hexdigest()
 
 
