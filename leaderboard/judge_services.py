@@ -255,4 +255,21 @@ def scope_judges(*, task: str, category: str, human: Sequence[dict[str, Any]],
     return {
         "human": {"separability": judging.separability(low, high), "ceiling": human_ceiling(votes, rounds, rng)},
         "entries": sorted(entries, key=_rank_key),
+        "boards": boards_beside(human, [e for e in entries if e["source"] == "judge"]),
+    }
+
+
+def boards_beside(human: Sequence[dict[str, Any]], judges: Sequence[dict[str, Any]]) -> dict[str, Any]:
+    """The human board's models in its order, each with its rating on every judge's own board (None: not rated)."""
+    keep = ("rating", "ci_low", "ci_high", "rank")
+    by_judge = [{row["model"]: {k: row[k] for k in keep} for row in judge["board"] or []} for judge in judges]
+    models = [row["model"] for row in human]
+    models += sorted({model for board in by_judge for model in board} - set(models))
+    human_rows = {row["model"]: {k: row.get(k) for k in keep} for row in human}
+    return {
+        "judges": [judge["name"] for judge in judges],
+        "rows": [
+            {"model": model, "human": human_rows.get(model), "judges": [board.get(model) for board in by_judge]}
+            for model in models
+        ],
     }

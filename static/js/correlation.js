@@ -104,6 +104,83 @@ function renderMetricTable(s) {
   setText("methods-rounds", String(report().rounds));
 }
 
+// ---- judges and metrics against people (mirrors templates/leaderboard/_judges.html) ----
+
+const dash = () => el("span", { class: "muted" }, "–");
+const hasValue = (block) => block != null && block.value != null;
+const roundPercent = (x) => percent(x).replace("%", "");
+
+function cell(...children) {
+  return el("td", { class: "num" }, ...children);
+}
+
+function shareCell(est, digits = null) {
+  if (!hasValue(est)) return cell(dash());
+  const show = digits == null ? percent : (x) => fixed(x, digits);
+  const interval = est.low == null ? null : el("span", { class: "ci-text" },
+    digits == null ? `[${roundPercent(est.low)}, ${roundPercent(est.high)}]` : `[${show(est.low)}, ${show(est.high)}]`);
+  return cell(el("strong", {}, show(est.value)), interval ? " " : null, interval);
+}
+
+function countCell(block, strong, detail) {
+  return hasValue(block) ? cell(el("strong", {}, strong), " ", el("span", { class: "ci-text" }, detail)) : cell(dash());
+}
+
+function judgeRow(item) {
+  const chip = item.source === "judge" ? `${item.kind} judge` : "metric";
+  const awc = item.agreement_with_confidence;
+  const sep = item.separability;
+  const brier = item.probability_brier;
+  const swap = item.swap;
+  return el("tr", { "data-judge": item.name, "data-source": item.source },
+    el("th", { scope: "row" }, el("span", { class: "model-name" }, item.label), " ",
+      el("span", { class: item.source === "judge" ? "chip imported" : "chip" }, chip)),
+    countCell(awc, hasValue(awc) ? fixed(awc.value) : "", hasValue(awc) ? `+${awc.agree} −${awc.disagree} of ${awc.n_pairs}` : ""),
+    countCell(sep, hasValue(sep) ? percent(sep.value) : "", hasValue(sep) ? `${sep.separated} of ${sep.n_pairs}` : ""),
+    hasValue(item.pair_brier) ? cell(fixed(item.pair_brier.value, 3)) : cell(dash()),
+    shareCell(item.agreement?.accuracy),
+    shareCell(item.agreement?.kappa, 2),
+    hasValue(brier) ? shareCell(brier, 3) : cell(dash()),
+    swap ? cell(el("strong", {}, percent(swap.consistent.value)), " ",
+      el("span", { class: "ci-text" }, `[${roundPercent(swap.consistent.low)}, ${roundPercent(swap.consistent.high)}] of ${swap.n}`))
+      : cell(dash()));
+}
+
+function judgesCeilingRow(human) {
+  const sep = human.separability;
+  return el("tr", { class: "ceiling", "data-judge": "human" },
+    el("th", { scope: "row" }, el("span", { class: "model-name" }, "Another annotator"), " ",
+      el("span", { class: "chip ceiling-chip", title: "The human board itself, and two annotators who voted on the same pair (prompt and models)" }, "ceiling")),
+    cell(dash()),
+    countCell(sep, hasValue(sep) ? percent(sep.value) : "", hasValue(sep) ? `${sep.separated} of ${sep.n_pairs}` : ""),
+    cell(dash()),
+    shareCell(human.ceiling.accuracy),
+    shareCell(human.ceiling.kappa, 2),
+    el("td", { class: "num", colspan: "2" }, el("span", { class: "muted" }, `${human.ceiling.pairs_of_votes} pairs of votes on the same pair`)));
+}
+
+function ratingCell(row) {
+  if (!row) return cell(dash());
+  const interval = row.ci_low == null ? null
+    : el("span", { class: "ci-text" }, `[${fixed(row.ci_low, 0)}, ${fixed(row.ci_high, 0)}]`);
+  return cell(el("strong", {}, fixed(row.rating, 0)), interval ? " " : null, interval);
+}
+
+function renderJudges(s) {
+  const judges = s.judges;
+  if (!judges || !byId("judges-rows")) return;
+  byId("judges-rows").replaceChildren(...judges.entries.map(judgeRow), judgesCeilingRow(judges.human));
+  setText("judges-scope", s.label);
+  const names = judges.boards.judges;
+  byId("judges-none").hidden = names.length > 0;
+  byId("judge-boards-wrap").hidden = names.length === 0;
+  byId("judge-boards-head").replaceChildren(el("th", { scope: "col" }, "Model"), el("th", { scope: "col", class: "num" }, "People"),
+    ...names.map((name) => el("th", { scope: "col", class: "num" }, name)));
+  byId("judge-boards-rows").replaceChildren(...judges.boards.rows.map((row) =>
+    el("tr", { "data-model": row.model }, el("th", { scope: "row" }, el("span", { class: "model-name" }, row.model)),
+      ratingCell(row.human), ...row.judges.map(ratingCell))));
+}
+
 function boardHref(task, category) {
   const query = new URLSearchParams();
   if (task) query.set("task", task);
@@ -274,6 +351,7 @@ function renderReport() {
   if (!s.metrics.some((m) => m.name === state.metric)) state.metric = s.metrics[0]?.name ?? null;
   renderControls(s);
   renderMetricTable(s);
+  renderJudges(s);
   renderReportAge();
   renderReportCharts(s);
 }

@@ -148,3 +148,35 @@ def test_it_downloads_the_report_as_csv_and_json(page, live_server, api):
         page.click("#downloads a[href$='download.json']")
     assert json.loads(Path(download.value.path()).read_text()) == api["report"]
     assert page.errors == []
+
+
+def test_the_judges_section_renders_alike_on_the_server_and_after_switching_boards(page, live_server, settings,
+                                                                                     tmp_path):  # fmt: skip
+    from django.core.management import call_command
+
+    from tests.leaderboard.test_correlation_judges import _judgements
+
+    settings.LEADERBOARD_BOOTSTRAP = 50
+    _cast(n_prompts=4, n_votes=160)
+    for task in ("", "text-to-3d"):
+        snapshot_compute(task=task)
+    call_command("arena_import_judgements", str(_judgements(tmp_path, judge="honest", honest=True)), "--no-report")
+    assert correlation_services.report_compute(rounds=50) is not None
+    data = Client().get("/leaderboard/api/correlation/").json()
+    script = "rows => rows.map(r => [r.dataset.judge, r.innerText.replace(/\\s+/g, ' ').trim()])"
+
+    page.goto(f"{live_server.url}/leaderboard/correlation/")
+    page.wait_for_function("window.correlationState !== undefined && window.correlationState.charted.agreement")
+    served = page.eval_on_selector_all("#judges-rows tr", script)
+    entries = _scope(data, "", "")["judges"]["entries"]
+    assert [name for name, _ in served] == [entry["name"] for entry in entries] + ["human"]
+    assert page.is_visible("#judge-boards") and page.is_hidden("#judges-none")
+    boards = page.eval_on_selector_all("#judge-boards-head th", "ths => ths.map(th => th.textContent.trim())")
+    assert boards == ["Model", "People", "honest"]
+
+    page.click("#task-tabs .tab[data-task='text-to-3d']")
+    page.wait_for_function("document.querySelector('#judges-scope').textContent === 'Text to 3D'")
+    page.click("#task-tabs .tab[data-task='']")
+    page.wait_for_function("document.querySelector('#judges-scope').textContent === 'All tasks'")
+    assert page.eval_on_selector_all("#judges-rows tr", script) == served  # the module draws what the server drew
+    assert page.errors == []
