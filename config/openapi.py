@@ -200,6 +200,53 @@ def history_schema() -> Schema:
     )
 
 
+def judges_schema() -> Schema:
+    """A board's judges section: metrics and imported judges held to the human votes (docs/correlation.md#judges)."""
+    number = nullable({"type": "number"})
+    estimate = obj({"value": number, "low": number, "high": number}, extra=True)
+    pairs = nullable(obj({"value": number, "n_pairs": {"type": "integer"}}, extra=True))
+    agreement = obj({"accuracy": estimate, "kappa": estimate, "n": {"type": "integer"}}, extra=True)
+    rating = obj({"rating": {"type": "number"}, "ci_low": number, "ci_high": number}, extra=True)
+    entry = obj(
+        {
+            "name": {"type": "string"},
+            "label": {"type": "string"},
+            "source": {"type": "string", "enum": ["metric", "judge"]},
+            "kind": {"type": "string"},
+            "n_verdicts": {"type": "integer"},
+            "board": nullable({"type": "array", "items": obj({"model": {"type": "string"}}, extra=True)}),
+            "separability": pairs,
+            "agreement_with_confidence": pairs,
+            "pair_brier": pairs,
+            "agreement": nullable(agreement),
+            "probability_brier": nullable(estimate),
+            "swap": nullable(obj({"n": {"type": "integer"}, "consistent": estimate, "flipped": estimate})),
+        }
+    )
+    boards = obj(
+        {
+            "judges": {"type": "array", "items": {"type": "string"}},
+            "rows": {
+                "type": "array",
+                "items": obj(
+                    {
+                        "model": {"type": "string"},
+                        "human": nullable(rating),
+                        "judges": {"type": "array", "items": nullable(rating)},
+                    }
+                ),
+            },
+        }
+    )
+    return obj(
+        {
+            "human": obj({"separability": pairs, "ceiling": agreement}),
+            "entries": {"type": "array", "items": entry, "description": "Best first (docs/correlation.md#judges)."},
+            "boards": boards,
+        }
+    )
+
+
 def correlation_schema() -> Schema:
     learned = obj(
         {
@@ -215,7 +262,10 @@ def correlation_schema() -> Schema:
             "generated_at": {"type": "string", "format": "date-time"},
             "scopes": {
                 "type": "array",
-                "items": {"type": "object", "description": "One per board: docs/correlation.md."},
+                "items": {
+                    **obj({"task": {"type": "string"}, "category": {"type": "string"}, "judges": judges_schema()}),
+                    "description": "One per board: docs/correlation.md.",
+                },
             },
         },
         required=["scopes"],

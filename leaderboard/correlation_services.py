@@ -527,6 +527,34 @@ def _scope_rows(scope: dict[str, Any]) -> Iterator[dict[str, Any]]:
         est = human[stat]
         yield {"section": "human-agreement", "task": task, "metric": "human", "statistic": stat,
                "value": est["value"], "low": est["low"], "high": est["high"], "n": human["n"]}  # fmt: skip
+    yield from _judge_rows(scope.get("judges"), task)
+
+
+def _judge_rows(judges: dict[str, Any] | None, task: str) -> Iterator[dict[str, Any]]:
+    """The judges section: one row per figure of each metric and judge, and the human board's."""
+    if not judges:
+        return
+    for item in judges["entries"]:
+        base = {"section": "judge", "task": task, "metric": item["name"], "aggregation": item["source"]}
+        for stat in ("agreement_with_confidence", "separability", "pair_brier"):
+            block = item[stat] or {}
+            yield {**base, "statistic": stat, "value": block.get("value"), "n": block.get("n_pairs")}
+        agreement = item["agreement"] or {}
+        for stat in ("accuracy", "kappa"):
+            est = agreement.get(stat) or {}
+            yield {**base, "statistic": stat, "value": est.get("value"), "low": est.get("low"),
+                   "high": est.get("high"), "n": agreement.get("n")}  # fmt: skip
+        if item["probability_brier"]:
+            est = item["probability_brier"]
+            yield {**base, "statistic": "probability_brier", "value": est["value"], "low": est["low"],
+                   "high": est["high"], "n": est["n"]}  # fmt: skip
+        if item["swap"]:
+            est = item["swap"]["consistent"]
+            yield {**base, "statistic": "swap_consistency", "value": est["value"], "low": est["low"],
+                   "high": est["high"], "n": est["n"]}  # fmt: skip
+    separability = judges["human"]["separability"]
+    yield {"section": "judge", "task": task, "metric": "human", "statistic": "separability",
+           "value": separability["value"], "n": separability["n_pairs"]}  # fmt: skip
 
 
 def report_csv(report: dict[str, Any]) -> str:

@@ -205,8 +205,11 @@ def entry(*, name: str, label: str, source: str, kind: str, verdicts: Sequence[V
         "kind": kind,
         "n_verdicts": len(verdicts),
         "board": board,
-        **(board_figures(board, human) if board else {
-            "separability": None, "agreement_with_confidence": None, "pair_brier": None}),  # fmt: skip
+        **(
+            board_figures(board, human)
+            if board
+            else {"separability": None, "agreement_with_confidence": None, "pair_brier": None}
+        ),  # fmt: skip
         **against,
         "swap": swap(verdicts) if source == "judge" else None,
     }

@@ -455,13 +455,13 @@ def _store(rows: list[_Row], catalogue: _Catalogue, report: JudgementReport) -> 
             judges[name], _ = Judge.objects.get_or_create(name=name, defaults={"kind": kind})
         report.judges = sorted(judges)
         existing: dict[tuple[str, int, int, int], Judgement] = {}
-        for stored in Judgement.objects.filter(judge__in=judges.values()).select_related("judge"):
+        for old in Judgement.objects.filter(judge__in=judges.values()).select_related("judge"):
             first, second = (
-                (stored.generator_a_id, stored.generator_b_id) if stored.a_first
-                else (stored.generator_b_id, stored.generator_a_id)
-            )  # fmt: skip
-            existing[(stored.judge.name, stored.prompt_id, first, second)] = stored
-        created, updated = [], []
+                (old.generator_a_id, old.generator_b_id) if old.a_first else (old.generator_b_id, old.generator_a_id)
+            )
+            existing[(old.judge.name, old.prompt_id, first, second)] = old
+        created: list[Judgement] = []
+        updated: list[Judgement] = []
         for row in rows:
             values = {
                 "generator_a_id": row.generator_a, "generator_b_id": row.generator_b,

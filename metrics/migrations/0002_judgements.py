@@ -6,45 +6,131 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('arena', '0002_release_settings'),
-        ('metrics', '0001_initial'),
+        ("arena", "0002_release_settings"),
+        ("metrics", "0001_initial"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Judge',
+            name="Judge",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=200, unique=True)),
-                ('kind', models.CharField(default='llm', help_text='What judges: llm, script, ...', max_length=32)),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("name", models.CharField(max_length=200, unique=True)),
+                ("kind", models.CharField(default="llm", help_text="What judges: llm, script, ...", max_length=32)),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
             ],
             options={
-                'ordering': ['name'],
+                "ordering": ["name"],
             },
         ),
         migrations.CreateModel(
-            name='Judgement',
+            name="Judgement",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('a_first', models.BooleanField(default=True, help_text='A was shown to the judge first.')),
-                ('winner', models.CharField(choices=[('a', 'A is better'), ('b', 'B is better'), ('tie', 'Tie'), ('both_bad', 'Both are bad')], max_length=8)),
-                ('probability_a', models.FloatField(blank=True, help_text="The judge's probability that A is better.", null=True)),
-                ('imported_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('asset_a', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='arena.asset')),
-                ('asset_b', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='arena.asset')),
-                ('generator_a', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='arena.generator')),
-                ('generator_b', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='arena.generator')),
-                ('judge', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='judgements', to='metrics.judge')),
-                ('prompt', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='judgements', to='arena.prompt')),
-                ('setting_a', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='arena.setting')),
-                ('setting_b', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='arena.setting')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("a_first", models.BooleanField(default=True, help_text="A was shown to the judge first.")),
+                (
+                    "winner",
+                    models.CharField(
+                        choices=[
+                            ("a", "A is better"),
+                            ("b", "B is better"),
+                            ("tie", "Tie"),
+                            ("both_bad", "Both are bad"),
+                        ],
+                        max_length=8,
+                    ),
+                ),
+                (
+                    "probability_a",
+                    models.FloatField(blank=True, help_text="The judge's probability that A is better.", null=True),
+                ),
+                ("imported_at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "asset_a",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="arena.asset",
+                    ),
+                ),
+                (
+                    "asset_b",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="arena.asset",
+                    ),
+                ),
+                (
+                    "generator_a",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="+", to="arena.generator"
+                    ),
+                ),
+                (
+                    "generator_b",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="+", to="arena.generator"
+                    ),
+                ),
+                (
+                    "judge",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="judgements", to="metrics.judge"
+                    ),
+                ),
+                (
+                    "prompt",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="judgements", to="arena.prompt"
+                    ),
+                ),
+                (
+                    "setting_a",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="arena.setting",
+                    ),
+                ),
+                (
+                    "setting_b",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="arena.setting",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['judge_id', 'prompt_id', 'id'],
-                'constraints': [models.UniqueConstraint(fields=('judge', 'prompt', 'generator_a', 'generator_b', 'a_first'), name='one_judgement_per_order'), models.CheckConstraint(condition=models.Q(('generator_a', models.F('generator_b')), _negated=True), name='judgement_two_models'), models.CheckConstraint(condition=models.Q(('probability_a__isnull', True), models.Q(('probability_a__gte', 0.0), ('probability_a__lte', 1.0)), _connector='OR'), name='judgement_probability_in_0_1')],
+                "ordering": ["judge_id", "prompt_id", "id"],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("judge", "prompt", "generator_a", "generator_b", "a_first"),
+                        name="one_judgement_per_order",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(("generator_a", models.F("generator_b")), _negated=True),
+                        name="judgement_two_models",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            ("probability_a__isnull", True),
+                            models.Q(("probability_a__gte", 0.0), ("probability_a__lte", 1.0)),
+                            _connector="OR",
+                        ),
+                        name="judgement_probability_in_0_1",
+                    ),
+                ],
             },
         ),
     ]

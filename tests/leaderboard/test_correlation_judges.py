@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 from pathlib import Path
 
@@ -106,3 +108,24 @@ def test_the_report_is_recomputed_when_judgements_are_imported(settings, tmp_pat
     second = correlation_services.report_compute(rounds=20)
     assert second is not None and second.id != first.id
     assert "late" in [entry["name"] for entry in _section(second)["entries"]]
+
+
+def test_the_csv_download_holds_each_judges_figures(report):
+    rows = list(csv.DictReader(io.StringIO(Client().get("/leaderboard/correlation/download.csv").content.decode())))
+    honest = {row["statistic"]: row for row in rows if row["section"] == "judge" and row["metric"] == "honest"
+              and row["task"] == "all" and row["category"] == "all"}  # fmt: skip
+    assert set(honest) == {"agreement_with_confidence", "separability", "pair_brier", "accuracy", "kappa",
+                           "probability_brier", "swap_consistency"}  # fmt: skip
+    assert float(honest["swap_consistency"]["value"]) == 1.0 and honest["accuracy"]["low"] != ""
+
+
+def test_the_api_answer_with_judges_matches_its_openapi_schema(report):
+    import jsonschema
+
+    from config.openapi import correlation_schema
+
+    data = json.loads(Client().get("/leaderboard/api/correlation/").content)
+    jsonschema.validate(data, correlation_schema())
+    del data["report"]["scopes"][0]["judges"]["entries"][0]["separability"]
+    with pytest.raises(jsonschema.ValidationError, match="separability"):
+        jsonschema.validate(data, correlation_schema())
