@@ -24,13 +24,12 @@ from django.db.models import Count, Max
 
 from leaderboard import correlation as corr
 from leaderboard import judging
-from leaderboard.rating import Battles, fit_leaderboard
-from leaderboard.selectors import rated_votes
+from leaderboard.rating import BattleCounts, fit_leaderboard
+from leaderboard.selectors import OUTCOME, rated_votes
 from metrics.models import Judgement
 
 # A verdict in a pair's own frame (the pair's models in id order): the first, the second, tie, both bad.
 FIRST, SECOND, TIE, BOTH_BAD = 0, 1, 2, 3
-RECORD_WINNER = {"a": "model_a", "b": "model_b", "tie": "tie", "both_bad": "tie (bothbad)"}
 
 
 @dataclass(frozen=True)
@@ -158,10 +157,16 @@ def swap(verdicts: Sequence[Verdict]) -> dict[str, Any] | None:
 
 
 def _board(verdicts: Sequence[Verdict], rounds: int, seed: int) -> list[dict[str, Any]] | None:
-    records = [{"model_a": v.name_a, "model_b": v.name_b, "winner": RECORD_WINNER[v.winner]} for v in verdicts]
-    if not records:
+    """The judge's own board, fitted like the human board (one row per verdict, counted once)."""
+    if not verdicts:
         return None
-    board = fit_leaderboard(Battles.from_records(records), bootstrap=rounds, seed=seed, workers=1)
+    names = sorted({v.name_a for v in verdicts} | {v.name_b for v in verdicts})
+    index = {name: k for k, name in enumerate(names)}
+    a = np.array([index[v.name_a] for v in verdicts], dtype=np.int64)
+    b = np.array([index[v.name_b] for v in verdicts], dtype=np.int64)
+    outcome = np.array([OUTCOME[v.winner] for v in verdicts], dtype=np.int64)
+    counts = BattleCounts(tuple(names), a, b, outcome, np.ones(len(verdicts), dtype=np.int64))
+    board = fit_leaderboard(counts, bootstrap=rounds, seed=seed, workers=1)
     keep = ("model", "rating", "ci_low", "ci_high", "rank", "battles")
     return [{key: row[key] for key in keep} for row in board.rows]
 
