@@ -156,7 +156,7 @@ def test_it_downloads_everything_as_json_and_csv(report):
     response = Client().get("/leaderboard/correlation/download.csv")
     rows = list(csv.DictReader(io.StringIO(response.content.decode())))
     sections = {row["section"] for row in rows}
-    assert sections == {"rating", "mean", "correlation", "vote-agreement", "human-agreement"}
+    assert sections == {"rating", "mean", "correlation", "vote-agreement", "human-agreement", "judge"}
     pearson = [r for r in rows if r["metric"] == "chamfer" and r["statistic"] == "pearson" and r["task"] == "all"]
     assert {r["aggregation"] for r in pearson} == {"conditional", "penalised"}
     assert float(pearson[0]["low"]) <= float(pearson[0]["value"]) <= float(pearson[0]["high"])
