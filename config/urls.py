@@ -14,6 +14,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("accounts/", include("django.contrib.auth.urls")),
     path("arena/", include("arena.urls")),
+    path("study/", include("arena.study_urls")),
     path("leaderboard/", include("leaderboard.urls")),
     path("renders/", include("renderer.urls")),
 ]
