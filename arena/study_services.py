@@ -355,7 +355,7 @@ def study_save(
             raise ArenaError("prompts: a new study needs prompts (a task, family, category or list)")
         generators = _named(Generator, models, "models") if models is not None else None
         chosen_settings = _named(Setting, settings, "settings") if settings is not None else None
-        study.full_clean(exclude=["prompts", "generators", "model_settings"])
+        study.full_clean(exclude=["prompts", "generators", "model_settings"], validate_constraints=False)
         study_check(study)
         study.save()
         if prompts is not None and rule is not None:

@@ -62,7 +62,7 @@ class Command(BaseCommand):
         group.add_argument("--category")
         group.add_argument("--prompts", help="comma-separated prompt slugs")
         parser.add_argument("--models", help="comma-separated model names (default: every model)")
-        parser.add_argument("--settings", help="comma-separated setting (run folder) names")
+        parser.add_argument("--model-settings", help="comma-separated setting (run folder) names")
         parser.add_argument("--quota", type=int, help="pairs each participant answers in time")
         parser.add_argument("--gold-rate", type=float, help="share of gold pairs after the gate (0 to 1)")
         parser.add_argument("--gate-pairs", type=int, help="n: the first n pairs are gold pairs")
@@ -98,10 +98,10 @@ class Command(BaseCommand):
                 values=values,
                 rule=rule,
                 models=_names(options["models"]),
-                settings=_names(options["settings"]),
+                settings=_names(options["model_settings"]),
             )
-        except ArenaError as exc:  # "prompts: ...", "models: ..."
-            raise CommandError(f"--{exc.message}") from None
+        except ArenaError as exc:  # "prompts: ...", "models: ...", "settings: ..."
+            raise CommandError(f"--{exc.message.replace('settings:', 'model-settings:', 1)}") from None
         except ValidationError as exc:
             problems = [
                 f"--{OPTION_OF.get(field, field).replace('_', '-')}: {' '.join(messages)}"
