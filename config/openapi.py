@@ -325,17 +325,21 @@ def study_progress_schema() -> Schema:
 
 def study_operations() -> dict[str, Schema]:
     """A study's pair and vote: the arena's, for the session's participant, with their progress."""
-    slug = path_parameter("slug", {"type": "string"})
+    slug = path_parameter("slug", {"type": "string", "pattern": "^[-a-zA-Z0-9_]+$"})
     refused = refusal(
         "No consent yet, the study link not opened in this session, the participant finished, the study not open, "
         "or (vote) a pair of another study or of the public arena; or (an HTML page) the CSRF check failed."
     )
+    refused["content"].update(csrf_refusal()["content"])
+    # No such study: JSON; an address that is no slug at all: Django's 404 page.
+    missing = refusal("No such study or (vote) battle (JSON), or an address with no slug in it (an HTML page).")
+    missing["content"].update(html_response("")["content"])
     battle = battle_operation()["post"] | {"operationId": "studyBattleCreate", "parameters": [slug]}
     battle["summary"] = "Serve the study's participant a pair of its prompts and models (gold pairs first while gated)"
     battle["responses"] = battle["responses"] | {
         "200": json_response("A new battle, and the participant's progress.", ref("StudyBattle")),
         "403": refused,
-        "404": refusal("No such study."),
+        "404": missing,
         "503": refusal("No pair of the study is left for this participant, or its gate's gold pairs are missing."),
     }
     vote = vote_operation()["post"] | {"operationId": "studyVoteRecord", "parameters": [slug]}
@@ -343,7 +347,7 @@ def study_operations() -> dict[str, Schema]:
     vote["responses"] = vote["responses"] | {
         "200": json_response("The vote (names only if the study reveals them) and the progress.", ref("StudyReveal")),
         "403": refused,
-        "404": refusal("No such study, or the battle no longer exists."),
+        "404": missing,
     }
     return {"/study/{slug}/api/battles/": {"post": battle}, "/study/{slug}/api/vote/": {"post": vote}}
 
