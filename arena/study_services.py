@@ -109,7 +109,8 @@ def participant_enter(*, study: Study, query: Mapping[str, str], session: Sessio
     if known is None:
         _check_open(study)
         known = _participant_create(study=study, identity=identity)
-    session[session_key(study)] = known.public_id
+    if session.get(session_key(study)) != known.public_id:
+        session[session_key(study)] = known.public_id
     return known
 
 
@@ -140,7 +141,8 @@ def participant_from_session(*, study: Study, session: SessionBase) -> Participa
     if participant is None:
         raise ArenaError("Open the study's link first.", 403)
     # The battle files are served to the session's annotator: in a study, the participant's.
-    session[SESSION_KEY] = participant.annotator.public_id
+    if session.get(SESSION_KEY) != participant.annotator.public_id:
+        session[SESSION_KEY] = participant.annotator.public_id
     return participant
 
 

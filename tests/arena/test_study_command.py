@@ -24,15 +24,17 @@ BASE = ("--title", "Shapes", "--quota", "4", "--completion-code", "C0DE")
 def test_it_creates_a_study_with_its_prompts_models_and_rules(cast, tmp_path):
     instructions = tmp_path / "instructions.md"
     instructions.write_text("Pick the **better** one.", encoding="utf-8")
+    done = "https://app.prolific.com/submissions/complete?cc=C0DE"
     out = run("shapes", *BASE, "--prompts", "chair,lamp", "--models", "Zephyr-Secret-9,Quill-Hidden-7",
               "--gate-pairs", "2", "--gate-pass", "1", "--screenout-code", "OUT", "--instructions", str(instructions),
-              "--opens", "2026-05-01T09:00", "--completion-url", "https://app.prolific.com/submissions/complete?cc=C0DE")  # fmt: skip
+              "--opens", "2026-05-01T09:00", "--completion-url", done)  # fmt: skip
     study = Study.objects.get(slug="shapes")
     assert "Created study shapes: 2 prompt(s), 4 rendered output(s)" in out
     assert {p.slug for p in study.prompts.all()} == {"chair", "lamp"}
     assert {g.name for g in study.generators.all()} == {"Zephyr-Secret-9", "Quill-Hidden-7"}
     assert (study.quota, study.gate_pairs, study.gate_pass, study.reveal) == (4, 2, 1, False)
-    assert study.instructions == "Pick the **better** one." and study.opens_at.isoformat().startswith("2026-05-01T09:00")
+    assert study.instructions == "Pick the **better** one." and study.completion_url == done
+    assert study.opens_at.isoformat() == "2026-05-01T09:00:00+00:00"
     assert study.prompt_rule["prompts"] == ["chair", "lamp"] and len(study.salt) == 64
 
 
@@ -61,7 +63,7 @@ def test_it_takes_settings(cast):
         (("--family", "organic"), "--prompts: no prompt matches"),
         ((), "--prompts: a new study needs prompts"),
         (("--prompts", "chair", "--gate-pairs", "2", "--gate-pass", "3", "--screenout-code", "X"), "--gate-pass: is 3"),
-        (("--prompts", "chair", "--gate-pairs", "9", "--screenout-code", "X"), "--gate-pairs: is 9, more than the quota"),
+        (("--prompts", "chair", "--gate-pairs", "9", "--screenout-code", "X"), "--gate-pairs: is 9, more than"),
         (("--prompts", "chair", "--gate-pairs", "2"), "--screenout-code: a screen-out code or URL is needed"),
         (("--prompts", "chair", "--gold-rate", "1.5"), "--gold-rate: is 1.5"),
         (("--prompts", "chair", "--opens", "tomorrow"), "--opens: 'tomorrow' is not an ISO date"),

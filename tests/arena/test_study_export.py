@@ -1,4 +1,4 @@
-"""A study's export: its own votes only, the chat arena's battles plus study, side shown first, time, hashed participant."""
+"""A study's export: its own votes only, as the chat arena's battles plus study, side shown first, time, participant."""
 
 from __future__ import annotations
 
