@@ -1,9 +1,12 @@
 from __future__ import annotations
 
+from django import forms
 from django.contrib import admin
+from django.utils.html import format_html
 
-from arena.models import Annotator, Asset, Battle, Generator, Prompt, Vote
+from arena.models import Annotator, Asset, Battle, Generator, Participant, Prompt, Study, Vote
 from arena.signals import emit, renders_requested
+from arena.study_services import study_check
 
 
 @admin.register(Prompt)
@@ -61,3 +64,63 @@ class VoteAdmin(admin.ModelAdmin):
     @admin.action(description="Flag (leave out of ratings)")
     def flag(self, request, queryset):  # type: ignore[no-untyped-def]
         queryset.update(flagged=True, flag_reason="flagged by an admin")
+
+
+class StudyForm(forms.ModelForm):
+    completion_url = forms.URLField(assume_scheme="https", max_length=500, required=False)
+    screenout_url = forms.URLField(assume_scheme="https", max_length=500, required=False)
+
+    class Meta:
+        model = Study
+        fields = [
+            "slug", "title", "instructions", "consent", "prompts", "generators", "model_settings", "quota",
+            "gold_rate", "gate_pairs", "gate_pass", "min_vote_seconds", "reveal", "opens_at", "closes_at",
+            "completion_url", "completion_code", "screenout_url", "screenout_code",
+        ]  # fmt: skip
+
+    def clean(self):  # type: ignore[no-untyped-def]
+        cleaned = super().clean()
+        if not self.errors:
+            m2m = {"prompts", "generators", "model_settings"}
+            study_check(Study(**{k: v for k, v in cleaned.items() if k not in m2m}))
+        return cleaned
+
+
+@admin.register(Study)
+class StudyAdmin(admin.ModelAdmin):
+    form = StudyForm
+    list_display = ["slug", "title", "quota", "gate_pairs", "gate_pass", "opens_at", "closes_at", "links"]
+    search_fields = ["slug", "title"]
+    filter_horizontal = ["prompts", "generators", "model_settings"]
+    readonly_fields = ["prompt_rule", "created_at"]
+    fieldsets = [
+        (None, {"fields": ["slug", "title", "instructions", "consent"]}),
+        ("Pairs", {"fields": ["prompts", "prompt_rule", "generators", "model_settings"]}),
+        ("Rules", {"fields": ["quota", "gold_rate", "gate_pairs", "gate_pass", "min_vote_seconds", "reveal"]}),
+        (
+            "When and where to",
+            {
+                "fields": [
+                    "opens_at",
+                    "closes_at",
+                    "completion_url",
+                    "completion_code",
+                    "screenout_url",
+                    "screenout_code",
+                ]
+            },
+        ),  # fmt: skip
+    ]
+
+    @admin.display(description="Links")
+    def links(self, study: Study) -> str:
+        return format_html('<a href="/study/{0}/">link</a> · <a href="/study/{0}/dashboard/">dashboard</a>', study.slug)
+
+
+@admin.register(Participant)
+class ParticipantAdmin(admin.ModelAdmin):
+    list_display = ["public_id", "study", "platform", "status", "consented_at", "gate_passed_at", "finished_at"]
+    list_filter = ["study", "platform", "status"]
+    search_fields = ["public_id", "id_hash"]
+    readonly_fields = ["public_id", "id_hash", "session_hash", "started_at"]
+    raw_id_fields = ["annotator"]

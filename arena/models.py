@@ -221,6 +221,11 @@ class Battle(models.Model):
     is_gold = models.BooleanField(default=False)
     gold_answer = models.CharField(max_length=8, blank=True, help_text="The known right answer of a gold pair.")
     ip_address = models.GenericIPAddressField(null=True, blank=True)
+    # Within a study: which, and whose. Side A is the one shown first (on the left).
+    study = models.ForeignKey("Study", on_delete=models.CASCADE, related_name="battles", null=True, blank=True)
+    participant = models.ForeignKey(
+        "Participant", on_delete=models.CASCADE, related_name="battles", null=True, blank=True
+    )
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     revealed_at = models.DateTimeField(null=True, blank=True)
 
@@ -253,6 +258,10 @@ class Vote(models.Model):
     interacted_b = models.BooleanField(default=False)
     flagged = models.BooleanField(default=False, db_index=True)
     flag_reason = models.CharField(max_length=200, blank=True)
+    study = models.ForeignKey("Study", on_delete=models.CASCADE, related_name="votes", null=True, blank=True)
+    participant = models.ForeignKey(
+        "Participant", on_delete=models.CASCADE, related_name="votes", null=True, blank=True
+    )
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
 
     # Not stored: set by vote_record when a request repeats the vote already taken.
@@ -263,3 +272,98 @@ class Vote(models.Model):
 
     def __str__(self) -> str:
         return f"{self.battle.public_id}: {self.winner}"
+
+
+# -- studies -------------------------------------------------------------------
+
+
+def new_study_salt() -> str:
+    return secrets.token_hex(32)
+
+
+class Study(models.Model):
+    """A human study run on the arena: a fixed set of prompts and models, consent, a quota, a gate, codes.
+
+    See docs/studies.md. `prompts` holds the resolved set (whatever rule chose it is in `prompt_rule`);
+    `generators` and `model_settings` restrict the pool (both empty: every model).
+    """
+
+    slug = models.SlugField(max_length=100, unique=True)
+    title = models.CharField(max_length=200)
+    instructions = models.TextField(blank=True, help_text="Markdown, shown before and beside the pairs.")
+    consent = models.TextField(blank=True, help_text="Markdown; participants must accept it before the first pair.")
+    prompts = models.ManyToManyField(Prompt, related_name="studies")
+    prompt_rule = models.JSONField(
+        default=dict, blank=True, help_text="How the prompts were chosen: task, family, category or a list."
+    )
+    generators = models.ManyToManyField(Generator, related_name="studies", blank=True)
+    model_settings = models.ManyToManyField(Setting, related_name="studies", blank=True)
+    quota = models.PositiveIntegerField(help_text="Pairs each participant answers in time (gold pairs included).")
+    gold_rate = models.FloatField(default=0.0, help_text="Share of pairs (after the gate) that are gold pairs.")
+    gate_pairs = models.PositiveIntegerField(default=0, help_text="n: the first n pairs are gold pairs (0: no gate).")
+    gate_pass = models.PositiveIntegerField(default=0, help_text="k: right answers of the n needed to go on.")
+    min_vote_seconds = models.FloatField(default=2.0, help_text="Faster votes are kept but not counted.")
+    reveal = models.BooleanField(default=False, help_text="Show the model names after each vote.")
+    opens_at = models.DateTimeField(null=True, blank=True)
+    closes_at = models.DateTimeField(null=True, blank=True)
+    completion_url = models.URLField(
+        max_length=500, blank=True, help_text="Where a participant goes at the quota; {code} is replaced by the code."
+    )
+    completion_code = models.CharField(max_length=100, blank=True)
+    screenout_url = models.URLField(max_length=500, blank=True, help_text="Where a failed gate sends; {code} too.")
+    screenout_code = models.CharField(max_length=100, blank=True)
+    # The HMAC key of participant ids: never shown, never exported.
+    salt = models.CharField(max_length=64, default=new_study_salt, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name_plural = "studies"
+        ordering = ["-created_at"]
+        constraints = [
+            models.CheckConstraint(condition=Q(quota__gte=1), name="study_quota_positive"),
+            models.CheckConstraint(condition=Q(gate_pass__lte=models.F("gate_pairs")), name="study_gate_k_le_n"),
+            models.CheckConstraint(condition=Q(gold_rate__gte=0, gold_rate__lte=1), name="study_gold_rate_share"),
+        ]
+
+    def __str__(self) -> str:
+        return self.slug
+
+
+class ParticipantStatus(models.TextChoices):
+    STARTED = "started", "Started"
+    COMPLETED = "completed", "Completed"
+    SCREENED_OUT = "screened_out", "Screened out"
+
+
+class Platform(models.TextChoices):
+    PROLIFIC = "prolific", "Prolific"
+    MTURK = "mturk", "Amazon Mechanical Turk"
+    ANONYMOUS = "anonymous", "Anonymous (browser session)"
+
+
+class Participant(models.Model):
+    """One person in one study. Their platform id is kept only as an HMAC under the study's salt."""
+
+    public_id = models.CharField(max_length=32, unique=True, default=new_public_id, editable=False)
+    study = models.ForeignKey(Study, on_delete=models.CASCADE, related_name="participants")
+    annotator = models.OneToOneField(Annotator, on_delete=models.CASCADE, related_name="participant")
+    platform = models.CharField(max_length=16, choices=Platform.choices)
+    id_hash = models.CharField(max_length=64, help_text="HMAC-SHA256 of the platform id under the study's salt.")
+    platform_study = models.CharField(max_length=100, blank=True, help_text="The platform's STUDY_ID or hitId.")
+    session_hash = models.CharField(
+        max_length=64, blank=True, help_text="HMAC of the platform's SESSION_ID or assignmentId."
+    )
+    status = models.CharField(
+        max_length=16, choices=ParticipantStatus.choices, default=ParticipantStatus.STARTED, db_index=True
+    )
+    consented_at = models.DateTimeField(null=True, blank=True)
+    gate_passed_at = models.DateTimeField(null=True, blank=True)
+    started_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["study", "started_at"]
+        constraints = [models.UniqueConstraint(fields=["study", "id_hash"], name="one_participant_per_id")]
+
+    def __str__(self) -> str:
+        return f"{self.study.slug} / {self.id_hash[:10]}"

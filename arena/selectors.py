@@ -12,10 +12,10 @@ from typing import Any
 import numpy as np
 from django.core.cache import cache
 from django.core.files.storage import default_storage
-from django.db.models import Count, QuerySet
+from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
-from arena.models import Annotator, Asset, Battle, GenerationAttempt, Generator, Prompt, Status, Vote
+from arena.models import Annotator, Asset, Battle, GenerationAttempt, Generator, Prompt, Status, Study, Vote
 from arena.sampling import choose_pair
 from arena.signals import emit, ratings_wanted
 
@@ -24,6 +24,16 @@ log = logging.getLogger(__name__)
 
 def ok_assets() -> QuerySet[Asset]:
     return Asset.objects.filter(status=Status.OK, is_reference=False)
+
+
+def study_assets(study: Study) -> QuerySet[Asset]:
+    """A study's pool: rendered outputs of its prompts by its models or settings (none listed: every model)."""
+    assets = ok_assets().filter(prompt__studies=study)
+    generator_ids = list(study.generators.values_list("id", flat=True))
+    setting_ids = list(study.model_settings.values_list("id", flat=True))
+    if generator_ids or setting_ids:
+        assets = assets.filter(Q(generator_id__in=generator_ids) | Q(setting_id__in=setting_ids))
+    return assets
 
 
 # -- pairs ---------------------------------------------------------------------
@@ -38,16 +48,15 @@ class PairChoice:
     gold_answer: str = ""
 
 
-def pair_statistics(generator_ids: list[int]) -> tuple[np.ndarray, np.ndarray]:
-    """Battle counts and wins (ties as halves) between generators, in one GROUP BY."""
+def pair_statistics(generator_ids: list[int], *, study: Study | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Battle counts and wins (ties as halves) between generators, in one GROUP BY (a study's votes only)."""
     index = {g: i for i, g in enumerate(generator_ids)}
     n = len(generator_ids)
     counts, wins = np.zeros((n, n)), np.zeros((n, n))
-    rows = (
-        Vote.objects.filter(flagged=False, is_gold=False)
-        .values("generator_a", "generator_b", "winner")
-        .annotate(n=Count("id"))
-    )
+    votes = Vote.objects.filter(flagged=False, is_gold=False)
+    if study is not None:
+        votes = votes.filter(study=study)
+    rows = votes.values("generator_a", "generator_b", "winner").annotate(n=Count("id"))
     for row in rows:
         a, b = index.get(row["generator_a"]), index.get(row["generator_b"])
         if a is None or b is None:
@@ -90,18 +99,20 @@ def _cache_delete(key: str) -> None:
         log.warning("cache unreachable, %s not cleared", key, exc_info=True)
 
 
-def _pair_options() -> dict[tuple[int, int], list[tuple[tuple[int, ...], tuple[int, ...]]]]:
+def _pair_options(study: Study | None = None) -> dict[tuple[int, int], list[tuple[tuple[int, ...], tuple[int, ...]]]]:
     """(generator g, generator h) with g < h -> per shared prompt, g's and h's rendered assets (cached briefly).
 
     A model with several settings may have several assets for one prompt (image-to-3D from 1 and from 4
     views): they stay together here and one of them is drawn per battle. Pairs are keyed by model, so a
     model never meets itself.
     """
-    cached = _cache_get(OK_OUTPUTS_KEY)
+    key = OK_OUTPUTS_KEY if study is None else f"{OK_OUTPUTS_KEY}:study:{study.id}"
+    cached = _cache_get(key)
     if cached is not None:
         return cached
     table: dict[int, dict[int, list[int]]] = defaultdict(lambda: defaultdict(list))
-    for asset_id, prompt_id, generator_id in ok_assets().values_list("id", "prompt_id", "generator_id"):
+    assets = ok_assets() if study is None else study_assets(study)
+    for asset_id, prompt_id, generator_id in assets.values_list("id", "prompt_id", "generator_id"):
         table[prompt_id][generator_id].append(asset_id)
     options: dict[tuple[int, int], list[tuple[tuple[int, ...], tuple[int, ...]]]] = defaultdict(list)
     for by_generator in table.values():
@@ -110,7 +121,7 @@ def _pair_options() -> dict[tuple[int, int], list[tuple[tuple[int, ...], tuple[i
             for h in generators[i + 1 :]:
                 options[(g, h)].append((tuple(sorted(by_generator[g])), tuple(sorted(by_generator[h]))))
     if options:  # an empty arena is not cached: its first renders show up at once
-        _cache_set(OK_OUTPUTS_KEY, dict(options), PAIR_CACHE_SECONDS)
+        _cache_set(key, dict(options), PAIR_CACHE_SECONDS)
     return dict(options)
 
 
@@ -123,9 +134,14 @@ def _seen_pairs(annotator: Annotator) -> set[frozenset[int]]:
     return {frozenset(p) for p in Battle.objects.filter(annotator=annotator).values_list("asset_a_id", "asset_b_id")}
 
 
-def pair_choice(*, annotator: Annotator, strategy: str, rng: random.Random) -> PairChoice | None:
-    """Pick two generators with the sampler, then a prompt both answered that this annotator has not seen."""
-    all_options = _pair_options()
+def pair_choice(
+    *, annotator: Annotator, strategy: str, rng: random.Random, study: Study | None = None
+) -> PairChoice | None:
+    """Pick two generators with the sampler, then a prompt both answered that this annotator has not seen.
+
+    Within a `study`, from its pool only, with the counts of its own votes.
+    """
+    all_options = _pair_options(study)
     seen = _seen_pairs(annotator)
     # A generator pair stays open while this annotator has an unseen prompt for it.
     options = {
@@ -137,10 +153,10 @@ def pair_choice(*, annotator: Annotator, strategy: str, rng: random.Random) -> P
         return None
     generator_ids = sorted({g for pair in options for g in pair})
     index = {g: i for i, g in enumerate(generator_ids)}
-    stats_key = f"arena:pair-stats:{','.join(map(str, generator_ids))}"
+    stats_key = f"arena:pair-stats:{study.id if study else ''}:{','.join(map(str, generator_ids))}"
     stats = _cache_get(stats_key)
     if stats is None:
-        stats = (*pair_statistics(generator_ids), *current_ratings(generator_ids))
+        stats = (*pair_statistics(generator_ids, study=study), *current_ratings(generator_ids))
         _cache_set(stats_key, stats, PAIR_CACHE_SECONDS)
     counts, wins, ratings, errors = stats
     pairs = sorted(options)
@@ -153,7 +169,7 @@ def pair_choice(*, annotator: Annotator, strategy: str, rng: random.Random) -> P
     first_id, second_id = rng.choice(rng.choice(prompt_choices))
     chosen_assets = Asset.objects.select_related("prompt").in_bulk([first_id, second_id])
     if len(chosen_assets) < 2:  # removed since the table was cached
-        _cache_delete(OK_OUTPUTS_KEY)
+        _cache_delete(OK_OUTPUTS_KEY if study is None else f"{OK_OUTPUTS_KEY}:study:{study.id}")
         return None
     return PairChoice((chosen_assets[first_id], chosen_assets[second_id]), strategy)
 
@@ -179,10 +195,16 @@ def current_ratings(generator_ids: list[int]) -> tuple[np.ndarray | None, np.nda
     return ratings, errors
 
 
-def gold_choice(*, annotator: Annotator, rng: random.Random) -> PairChoice | None:
-    """A reference asset against a trivial output of the same prompt (the reference should win)."""
+def gold_choice(*, annotator: Annotator, rng: random.Random, study: Study | None = None) -> PairChoice | None:
+    """A reference asset against a trivial output of the same prompt (the reference should win).
+
+    Within a `study`, on its prompts only (the trivial output may be any model's: it is never rated).
+    """
     seen = _seen_pairs(annotator)
-    references = {a.prompt_id: a for a in Asset.objects.filter(is_reference=True, status=Status.OK)}
+    candidates = Asset.objects.filter(is_reference=True, status=Status.OK)
+    if study is not None:
+        candidates = candidates.filter(prompt__studies=study)
+    references = {a.prompt_id: a for a in candidates}
     trivial = [
         a
         for a in ok_assets().filter(prompt_id__in=references).select_related("prompt")
@@ -287,12 +309,15 @@ def _reveal_side(asset: Asset, attempts: list[dict[str, Any]]) -> dict[str, Any]
     }
 
 
-def reveal_payload(vote: Vote) -> dict[str, Any]:
+def reveal_payload(vote: Vote, *, reveal: bool = True) -> dict[str, Any]:
+    """What the page gets after a vote: the names (unless `reveal` is off, as in most studies) and the count."""
     battle = vote.battle
     counted = not vote.flagged
     note = "" if counted else f"Kept but not counted: {vote.flag_reason}."
     if vote.is_gold:
         note = "That was a check pair with a known answer: thank you."
+    if not reveal:
+        return {"reveal": None, "counted": counted, "note": note, "votes_today": votes_today()}
     # Both sides' refinement trajectories in one query.
     attempts: dict[int, list[dict[str, Any]]] = {battle.asset_a_id: [], battle.asset_b_id: []}
     rows = GenerationAttempt.objects.filter(asset_id__in=list(attempts)).order_by("asset_id", "number")

@@ -37,9 +37,11 @@ from arena.models import (
     Battle,
     GenerationAttempt,
     Generator,
+    Participant,
     Prompt,
     Setting,
     Status,
+    Study,
     Vote,
     Winner,
 )
@@ -429,16 +431,33 @@ def _check_rate(*, annotator: Annotator, ip: str | None) -> None:
         raise ArenaError("Too many pairs requested from this network in the last hour.", 429)
 
 
-def battle_create(*, annotator: Annotator, ip: str | None = None, rng: random.Random | None = None) -> Battle:
-    """Choose a pair for this annotator, store the battle, randomise the sides."""
+def battle_create(
+    *,
+    annotator: Annotator,
+    ip: str | None = None,
+    rng: random.Random | None = None,
+    study: Study | None = None,
+    participant: Participant | None = None,
+    gold: bool | None = None,
+    gold_required: bool = False,
+) -> Battle:
+    """Choose a pair for this annotator, store the battle, randomise the sides.
+
+    Within a `study`, pairs come from its prompts and models only. `gold` asks for a gold pair (True) or a
+    plain one (False), None draws gold pairs at ARENA_GOLD_RATE; a gold pair asked for falls back to a
+    plain one when none is left, unless it is `gold_required` (a study's gate).
+    """
     from arena import selectors
 
     _check_rate(annotator=annotator, ip=ip)
     rng = rng or random.SystemRandom()
-    gold = settings.ARENA_GOLD_RATE > 0 and rng.random() < settings.ARENA_GOLD_RATE
-    choice = selectors.gold_choice(annotator=annotator, rng=rng) if gold else None
+    if gold is None:
+        gold = settings.ARENA_GOLD_RATE > 0 and rng.random() < settings.ARENA_GOLD_RATE
+    choice = selectors.gold_choice(annotator=annotator, rng=rng, study=study) if gold else None
+    if choice is None and gold_required:
+        raise ArenaError("The check pairs with a known answer are not ready: please contact the researchers.", 503)
     if choice is None:
-        choice = selectors.pair_choice(annotator=annotator, strategy=settings.ARENA_SAMPLER, rng=rng)
+        choice = selectors.pair_choice(annotator=annotator, strategy=settings.ARENA_SAMPLER, rng=rng, study=study)
     if choice is None:
         raise ArenaError("No pairs are ready yet: assets are still rendering, or you have seen them all.", 503)
     first, second = choice.assets
@@ -456,22 +475,33 @@ def battle_create(*, annotator: Annotator, ip: str | None = None, rng: random.Ra
         is_gold=bool(choice.gold_answer),
         gold_answer=answer,
         ip_address=ip,
+        study=study,
+        participant=participant,
     )
 
 
 def battle_token(*, battle: Battle) -> str:
-    return signing.dumps({"b": battle.public_id, "n": battle.annotator.public_id}, salt=TOKEN_SALT, compress=True)
+    data: dict[str, Any] = {"b": battle.public_id, "n": battle.annotator.public_id}
+    if battle.study_id is not None:
+        data["s"] = battle.study_id
+    return signing.dumps(data, salt=TOKEN_SALT, compress=True)
 
 
-def battle_id_from_token(*, token: str, annotator: Annotator) -> str:
-    """The public id of the battle a token was issued for, if it is valid and this annotator's."""
+def battle_id_from_token(*, token: str, annotator: Annotator, study: Study | None = None) -> str:
+    """The public id of the battle a token was issued for, if it is valid, this annotator's and this study's."""
     try:
         data = signing.loads(token, salt=TOKEN_SALT, max_age=settings.ARENA_BATTLE_TOKEN_MAX_AGE)
     except signing.SignatureExpired:
         raise ArenaError("This pair has expired: please vote on a new one.", 410) from None
     except signing.BadSignature:
         raise ArenaError("This battle token is not valid.", 400) from None
-    if not isinstance(data, dict) or data.get("n") != annotator.public_id:
+    if not isinstance(data, dict):
+        raise ArenaError("This battle token is not valid.", 400)
+    if data.get("s") != (study.id if study else None):
+        if study is None:
+            raise ArenaError("This pair belongs to a study: vote on the study's page.", 403)
+        raise ArenaError("This pair does not belong to this study.", 403)
+    if data.get("n") != annotator.public_id:
         raise ArenaError("This pair was served to someone else.", 403)
     return str(data.get("b"))
 
@@ -493,8 +523,13 @@ def vote_record(
     interacted_a: bool = False,
     interacted_b: bool = False,
     ip: str | None = None,
+    study: Study | None = None,
+    min_seconds: float | None = None,
 ) -> Vote:
     """Record the one vote a battle takes; refuse anything else with a clear message.
+
+    A study's battles take votes only through the study (`study`), with its minimum time (`min_seconds`,
+    else ARENA_MIN_VOTE_SECONDS).
 
     A retry of the vote already taken (same annotator, battle and choice, e.g. after
     the answer was lost to a restart) returns the stored vote with `duplicate` set
@@ -502,7 +537,8 @@ def vote_record(
     """
     if winner not in Winner.values:
         raise ArenaError(f"Unknown choice {winner!r}: expected one of {', '.join(Winner.values)}.")
-    battle_id = battle_id_from_token(token=token, annotator=annotator)
+    battle_id = battle_id_from_token(token=token, annotator=annotator, study=study)
+    minimum = settings.ARENA_MIN_VOTE_SECONDS if min_seconds is None else min_seconds
     with transaction.atomic():
         # Lock the battle: of two concurrent votes on it, the second sees the first.
         # of=("self",): lock the battle row only; locking the joined assets too deadlocks
@@ -527,8 +563,8 @@ def vote_record(
         now = timezone.now()
         seconds = (now - battle.created_at).total_seconds()
         flag_reason = ""
-        if seconds < settings.ARENA_MIN_VOTE_SECONDS:
-            flag_reason = f"voted after {seconds:.1f} s, under the {settings.ARENA_MIN_VOTE_SECONDS:g} s minimum"
+        if seconds < minimum:
+            flag_reason = f"voted after {seconds:.1f} s, under the {minimum:g} s minimum"
         elif annotator.flagged:
             flag_reason = f"annotator flagged: {annotator.flag_reason}"
         vote = Vote.objects.create(
@@ -544,6 +580,8 @@ def vote_record(
             interacted_b=interacted_b,
             flagged=bool(flag_reason) or battle.is_gold,
             flag_reason=flag_reason or ("gold pair" if battle.is_gold else ""),
+            study_id=battle.study_id,
+            participant_id=battle.participant_id,
         )
         battle.revealed_at = now
         battle.save(update_fields=["revealed_at"])

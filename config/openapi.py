@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from arena.models import Family, Task, Winner
+from arena.models import Family, ParticipantStatus, Task, Winner
 from leaderboard.exports import CONTENT_TYPES, FORMATS
 from leaderboard.rating import WINNERS
 
@@ -132,6 +132,16 @@ def reveal_schema() -> Schema:
         },
         required=["reveal", "counted", "note", "votes_today"],
     )
+
+
+def study_reveal_schema() -> Schema:
+    schema = reveal_schema()
+    schema["properties"] = schema["properties"] | {
+        "reveal": nullable(schema["properties"]["reveal"]),
+        "study": ref("StudyProgress"),
+    }
+    schema["required"] = [*schema["required"], "study"]
+    return schema
 
 
 def board_row_schema() -> Schema:
@@ -351,6 +361,47 @@ def vote_operation() -> Schema:
     )
 
 
+def study_progress_schema() -> Schema:
+    return obj(
+        {
+            "done": {"type": "integer", "minimum": 0, "description": "Pairs answered in time."},
+            "quota": {"type": "integer", "minimum": 1},
+            "status": {"type": "string", "enum": ParticipantStatus.values},
+            "code": {"type": "string", "description": "The completion or screen-out code once finished, else empty."},
+            "next": {"type": "string", "description": "Where to send the participant once finished, else empty."},
+        }
+    )
+
+
+def study_operations() -> dict[str, Schema]:
+    """A study's pair and vote: the arena's, for the session's participant, with their progress."""
+    slug = path_parameter("slug", {"type": "string", "pattern": "^[-a-zA-Z0-9_]+$"})
+    refused = refusal(
+        "No consent yet, the study link not opened in this session, the participant finished, the study not open, "
+        "or (vote) a pair of another study or of the public arena; or (an HTML page) the CSRF check failed."
+    )
+    refused["content"].update(csrf_refusal()["content"])
+    # No such study: JSON; an address that is no slug at all: Django's 404 page.
+    missing = refusal("No such study or (vote) battle (JSON), or an address with no slug in it (an HTML page).")
+    missing["content"].update(html_response("")["content"])
+    battle = battle_operation()["post"] | {"operationId": "studyBattleCreate", "parameters": [slug]}
+    battle["summary"] = "Serve the study's participant a pair of its prompts and models (gold pairs first while gated)"
+    battle["responses"] = battle["responses"] | {
+        "200": json_response("A new battle, and the participant's progress.", ref("StudyBattle")),
+        "403": refused,
+        "404": missing,
+        "503": refusal("No pair of the study is left for this participant, or its gate's gold pairs are missing."),
+    }
+    vote = vote_operation()["post"] | {"operationId": "studyVoteRecord", "parameters": [slug]}
+    vote["summary"] = "Record a participant's vote; at the quota or a failed gate, the code and where to go"
+    vote["responses"] = vote["responses"] | {
+        "200": json_response("The vote (names only if the study reveals them) and the progress.", ref("StudyReveal")),
+        "403": refused,
+        "404": missing,
+    }
+    return {"/study/{slug}/api/battles/": {"post": battle}, "/study/{slug}/api/vote/": {"post": vote}}
+
+
 def board_operations() -> dict[str, Schema]:
     unknown = "Unknown task or family, or a category with a NUL character."
     return {
@@ -455,6 +506,7 @@ def paths() -> dict[str, Schema]:
         "/arena/api/battles/": battle_operation(),
         "/arena/api/vote/": vote_operation(),
         "/arena/api/stats/": get_operation("arenaStats", "Votes cast today", json_response("The count.", votes_today)),
+        **study_operations(),
         **board_operations(),
         "/leaderboard/export/": export_operation(),
         **correlation_operations(),
@@ -488,6 +540,9 @@ def openapi_schema() -> Schema:
                 "Battle": battle_schema(),
                 "VoteRequest": vote_request_schema(),
                 "Reveal": reveal_schema(),
+                "StudyProgress": study_progress_schema(),
+                "StudyBattle": {"allOf": [ref("Battle"), obj({"study": ref("StudyProgress")})]},
+                "StudyReveal": study_reveal_schema(),
                 "BoardRow": board_row_schema(),
                 "Board": board_schema(),
                 "History": history_schema(),

@@ -7,6 +7,7 @@ from django.views.generic import RedirectView
 from django.views.static import serve
 
 from config.views import openapi_json
+from leaderboard.study_exports import study_export
 
 urlpatterns = [
     path("", RedirectView.as_view(url="/arena/", permanent=False)),
@@ -14,6 +15,8 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("accounts/", include("django.contrib.auth.urls")),
     path("arena/", include("arena.urls")),
+    path("study/<slug:slug>/export/", study_export, name="study-export"),
+    path("study/", include("arena.study_urls")),
     path("leaderboard/", include("leaderboard.urls")),
     path("renders/", include("renderer.urls")),
 ]

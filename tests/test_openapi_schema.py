@@ -16,7 +16,7 @@ from config.openapi import openapi_schema
 pytestmark = pytest.mark.django_db
 
 # A value for each path parameter, to turn a described path into a real one.
-PATH_SAMPLES = {"public_id": "no-such-snapshot", "fmt": "json"}
+PATH_SAMPLES = {"public_id": "no-such-snapshot", "fmt": "json", "slug": "no-such-study"}
 
 
 def routes(patterns: list[URLPattern | URLResolver] | None = None, prefix: str = "") -> Iterator[str]:

@@ -20,7 +20,7 @@ const link = linkViewers(viewers.a, viewers.b, { enabled: true });
 
 // Read by the browser tests; nothing in it names a generator before the vote.
 const state = {
-  phase: "loading", // loading | ready | voted | error
+  phase: "loading", // loading | ready | voted | error | finished (a study is over)
   busy: false,
   loaded: { a: false, b: false },
   showing: { a: "", b: "" },
@@ -29,6 +29,7 @@ const state = {
   pairs: 0,
   battle: null,
   result: null,
+  study: null, // within a study: { done, quota, status, code, next }
   error: "",
   viewers,
   cameras: () => ({ a: viewers.a.cameraState(), b: viewers.b.cameraState() }),
@@ -42,6 +43,9 @@ const MIN_VOTE_MARGIN_MS = MIN_VOTE_MS ? 250 : 0;
 
 let pairSeq = 0;
 let advanceTimer = 0;
+
+// A study sends its participant back to the platform this long after showing the code.
+const STUDY_EXIT_MS = 3000;
 
 // ---- server ----------------------------------------------------------------
 
@@ -87,9 +91,10 @@ function updateControls() {
   const canVote = state.phase === "ready" && !state.busy;
   for (const button of document.querySelectorAll(".vote")) button.disabled = !canVote;
   byId("vote-bar").setAttribute("aria-busy", state.busy ? "true" : "false");
-  byId("skip-button").hidden = state.phase === "voted";
+  byId("skip-button").hidden = state.phase === "voted" || state.phase === "finished";
   byId("skip-button").disabled = state.busy;
   byId("next-button").hidden = state.phase !== "voted";
+  byId("arena").classList.toggle("is-finished", state.phase === "finished");
 }
 
 function say(text, tone = "") {
@@ -200,6 +205,7 @@ async function nextPair() {
   }
   if (seq !== pairSeq) return;
   const servedAt = performance.now();
+  showProgress(battle.study);
   state.battle = battle;
   state.pairs += 1;
   showPrompt(battle.prompt);
@@ -258,6 +264,11 @@ async function vote(winner) {
     state.result = { ...result, winner };
     state.busy = false;
     setVotesToday(result.votes_today);
+    showProgress(result.study);
+    if (result.study && result.study.status !== "started") {
+      finishStudy(result.study);
+      return;
+    }
     reveal(result, winner);
     setPhase("voted");
     byId("next-button").focus({ preventScroll: true });
@@ -273,6 +284,13 @@ async function vote(winner) {
 }
 
 function reveal(result, winner) {
+  if (!result.reveal) {
+    // A study without the reveal: the choice is confirmed, the names stay hidden.
+    for (const side of SIDES) byId(`side-${side}`).classList.add(verdictClass(side, winner));
+    const note = result.counted === false ? ` ${result.note || "This vote was kept but not counted."}` : "";
+    say(`You voted “${WINNER_TEXT[winner]}”.${note}`, result.counted === false ? "warn" : "ok");
+    return;
+  }
   const names = [];
   for (const side of SIDES) {
     const info = (result.reveal && result.reveal[side]) || {};
@@ -286,15 +304,43 @@ function reveal(result, winner) {
     const verdict = verdictFor(side, winner);
     if (verdict) box.append(el("span", { class: "verdict" }, verdict));
     box.hidden = false;
-    const figure = byId(`side-${side}`);
-    if (winner === side) figure.classList.add("is-winner");
-    else if (winner === "a" || winner === "b") figure.classList.add("is-loser");
-    else figure.classList.add(winner === "tie" ? "is-tie" : "is-bad");
+    byId(`side-${side}`).classList.add(verdictClass(side, winner));
     names.push(`Model ${side.toUpperCase()} was ${info.name || "unknown"}`);
   }
   let text = `You voted “${WINNER_TEXT[winner]}”. ${names.join("; ")}.`;
   if (result.counted === false) text += ` ${result.note || "This vote was kept but not counted."}`;
   say(text, result.counted === false ? "warn" : "ok");
+}
+
+function verdictClass(side, winner) {
+  if (winner === side) return "is-winner";
+  if (winner === "a" || winner === "b") return "is-loser";
+  return winner === "tie" ? "is-tie" : "is-bad";
+}
+
+// ---- a study ---------------------------------------------------------------
+
+function showProgress(study) {
+  if (!study) return;
+  state.study = study;
+  const bar = byId("study-progress");
+  bar.max = study.quota;
+  bar.value = Math.min(study.done, study.quota);
+  byId("study-progress-text").textContent = `${integer.format(study.done)} of ${integer.format(study.quota)} pairs`;
+}
+
+function finishStudy(study) {
+  stopAutoAdvance();
+  for (const side of SIDES) viewers[side].clear();
+  byId("study-done-title").textContent =
+    study.status === "completed" ? "Thank you: you have finished!" : "Thank you for your time.";
+  byId("study-done-code").textContent = study.code || "";
+  byId("study-done-code").parentElement.hidden = !study.code;
+  byId("study-done-link").href = study.next;
+  byId("study-done").hidden = false;
+  setPhase("finished");
+  say(study.code ? `Your code is ${study.code}. Taking you back…` : "Taking you back…", "ok");
+  setTimeout(() => window.location.assign(study.next), STUDY_EXIT_MS);
 }
 
 function trajectory(attempts) {

@@ -1,0 +1,56 @@
+"""Reads of a study: a participant's progress and, for staff, the dashboard's figures."""
+
+from __future__ import annotations
+
+from statistics import median
+from typing import Any
+
+from django.db.models import Count
+
+from arena.models import Participant, ParticipantStatus, Study, Vote
+from arena.study_services import exit_code, exit_url, progress
+
+
+def progress_payload(participant: Participant) -> dict[str, Any]:
+    """What the study page shows and does: votes done of the quota, and, once finished, the code and where to go."""
+    study = participant.study
+    finished = participant.status != ParticipantStatus.STARTED
+    return {
+        "done": progress(participant),
+        "quota": study.quota,
+        "status": participant.status,
+        "code": exit_code(participant) if finished else "",
+        "next": (exit_url(participant) or f"/study/{study.slug}/") if finished else "",
+    }
+
+
+def study_dashboard(study: Study) -> dict[str, Any]:
+    """Participants by status, time per vote, and votes per prompt and per model pair (staff only)."""
+    by_status = dict(study.participants.values_list("status").annotate(n=Count("id")))
+    votes = Vote.objects.filter(study=study)
+    seconds = list(votes.values_list("seconds_to_vote", flat=True))
+    per_prompt = votes.values("prompt__slug").annotate(n=Count("id")).order_by("-n", "prompt__slug")
+    pairs = (
+        votes.filter(is_gold=False)
+        .values("generator_a__name", "generator_b__name")
+        .annotate(n=Count("id"))
+        .order_by("-n", "generator_a__name", "generator_b__name")
+    )
+    return {
+        "started": sum(by_status.values()),
+        "consented": study.participants.filter(consented_at__isnull=False).count(),
+        "completed": by_status.get(ParticipantStatus.COMPLETED, 0),
+        "screened_out": by_status.get(ParticipantStatus.SCREENED_OUT, 0),
+        "votes": len(seconds),
+        "flagged": votes.filter(flagged=True, is_gold=False).count(),
+        "gold": votes.filter(is_gold=True).count(),
+        "median_seconds": median(seconds) if seconds else None,
+        "per_prompt": [(row["prompt__slug"], row["n"]) for row in per_prompt],
+        "per_pair": [
+            (
+                " vs ".join(sorted([row["generator_a__name"] or "reference", row["generator_b__name"] or "reference"])),
+                row["n"],
+            )
+            for row in pairs
+        ],
+    }

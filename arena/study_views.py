@@ -1,0 +1,138 @@
+"""A study's pages: the link participants arrive at, consent, the restricted arena and its JSON API."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.admin.views.decorators import staff_member_required
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_GET, require_POST
+
+from arena import selectors, study_selectors, study_services
+from arena.markup import markdown_html
+from arena.models import Participant, ParticipantStatus, Study
+from arena.services import ArenaError, battle_token
+from arena.views import _client_ip, _error, _json_body
+
+
+def _notice(
+    request: HttpRequest, study: Study | None, title: str, text: str = "", status: int = 403, **extra: Any
+) -> HttpResponse:
+    context = {"study": study, "title": title, "text": text, **extra}
+    return render(request, "arena/study_notice.html", context, status=status)
+
+
+def _finished(request: HttpRequest, participant: Participant) -> HttpResponse:
+    completed = participant.status == ParticipantStatus.COMPLETED
+    title = "You have already completed this study" if completed else "You cannot take part in this study again"
+    return _notice(
+        request,
+        participant.study,
+        title,
+        "Thank you for your time. The study can be taken only once.",
+        code=study_services.exit_code(participant),
+        exit_url=study_services.exit_url(participant),
+        completed=completed,
+    )
+
+
+def _study(slug: str) -> Study | None:
+    return Study.objects.filter(slug=slug).first()
+
+
+def _missing(request: HttpRequest) -> HttpResponse:
+    text = "There is no study at this address: check the link you were given."
+    return _notice(request, None, "No study here", text, 404)
+
+
+@require_GET
+def study_page(request: HttpRequest, slug: str) -> HttpResponse:
+    study = _study(slug)
+    if study is None:
+        return _missing(request)
+    try:
+        participant = study_services.participant_enter(study=study, query=request.GET, session=request.session)
+    except ArenaError as exc:
+        return _notice(request, study, exc.message, status=exc.status)
+    if request.GET:  # the platform's ids stay out of the address bar, the history and the Referer
+        return redirect("study:page", slug=study.slug)
+    if participant.status != ParticipantStatus.STARTED:
+        return _finished(request, participant)
+    state = study_services.study_state(study)
+    if state != "open":
+        title = "This study has not opened yet" if state == "not_open" else "This study is closed"
+        return _notice(request, study, title, "Thank you for your interest.")
+    context = {"study": study, "instructions": markdown_html(study.instructions)}
+    if participant.consented_at is None:
+        return render(request, "arena/study_consent.html", {**context, "consent": markdown_html(study.consent)})
+    progress = study_selectors.progress_payload(participant)
+    return render(request, "arena/vote.html", {**context, "progress": progress, "auto_advance_default": False,
+                                               "min_vote_seconds": study.min_vote_seconds})  # fmt: skip
+
+
+@require_POST
+def study_consent(request: HttpRequest, slug: str) -> HttpResponse:
+    study = _study(slug)
+    if study is None:
+        return _missing(request)
+    try:
+        participant = study_services.participant_from_session(study=study, session=request.session)
+        study_services.participant_consent(participant=participant, accepted=request.POST.get("accept") == "yes")
+    except ArenaError as exc:
+        if exc.status != 400:
+            return _notice(request, study, exc.message, status=exc.status)
+        context = {"study": study, "instructions": markdown_html(study.instructions),
+                   "consent": markdown_html(study.consent), "error": exc.message}  # fmt: skip
+        return render(request, "arena/study_consent.html", context, status=400)
+    return redirect("study:page", slug=study.slug)
+
+
+@require_POST
+def study_api_battle(request: HttpRequest, slug: str) -> JsonResponse:
+    study = _study(slug)
+    if study is None:
+        return JsonResponse({"error": "No such study."}, status=404)
+    try:
+        participant = study_services.participant_from_session(study=study, session=request.session)
+        battle = study_services.study_battle_create(participant=participant, ip=_client_ip(request))
+    except ArenaError as exc:
+        return _error(exc)
+    payload = selectors.battle_payload(battle, token=battle_token(battle=battle))
+    return JsonResponse({**payload, "study": study_selectors.progress_payload(participant)})
+
+
+@require_POST
+def study_api_vote(request: HttpRequest, slug: str) -> JsonResponse:
+    study = _study(slug)
+    if study is None:
+        return JsonResponse({"error": "No such study."}, status=404)
+    try:
+        participant = study_services.participant_from_session(study=study, session=request.session)
+        body = _json_body(request)
+        vote = study_services.study_vote_record(
+            participant=participant,
+            token=str(body.get("token", "")),
+            winner=str(body.get("winner", "")),
+            interacted_a=bool(body.get("interacted_a")),
+            interacted_b=bool(body.get("interacted_b")),
+            ip=_client_ip(request),
+        )
+    except ArenaError as exc:
+        return _error(exc)
+    result = selectors.reveal_payload(vote, reveal=study.reveal)
+    if vote.is_gold:  # which pairs are checks stays unsaid
+        result["note"] = ""
+    progress = study_selectors.progress_payload(participant)
+    return JsonResponse({**result, "duplicate": vote.duplicate, "study": progress})
+
+
+@staff_member_required
+@require_GET
+def study_dashboard(request: HttpRequest, slug: str) -> HttpResponse:
+    study = _study(slug)
+    if study is None:
+        return _missing(request)
+    state = {"open": "open", "not_open": "not open yet", "closed": "closed"}[study_services.study_state(study)]
+    context = {"study": study, "figures": study_selectors.study_dashboard(study), "state": state}
+    return render(request, "arena/study_dashboard.html", context)
