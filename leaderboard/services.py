@@ -36,7 +36,7 @@ def snapshot_compute(*, task: str = "", family: str = "", category: str = "") ->
         return latest  # nothing changed: the cited version stays the current one
     executable = selectors.executability(task=task, family=family, category=category)
     controlled = _controlled([(task, family, category)])
-    variants = _variants([(task, family, category)])
+    variants = variant_boards_compute([(task, family, category)])
     extra = {"controlled": controlled.get(task), "variants": variants.get(task)}
     snapshot = _snapshot_store((task, family, category), battles, votes_hash, executable, extra)
     emit(snapshots_stored)
@@ -108,7 +108,7 @@ def _controlled(scopes: list[Scope]) -> dict[str, dict[str, Any] | None]:
     return stored
 
 
-def _variants(scopes: list[Scope]) -> dict[str, dict[str, Any] | None]:
+def variant_boards_compute(scopes: list[Scope]) -> dict[str, dict[str, Any] | None]:
     """For the task boards among `scopes`: the variant board (players are settings), as snapshots keep it.
 
     Keyed by task; None for a task without votes between settings. The overall board has
@@ -166,7 +166,7 @@ def snapshots_refresh() -> list[Snapshot]:
         scope for scope, (_, votes_hash) in boards.items() if stored.get(scope) != votes_hash or scope in without
     )
     executable = selectors.executability_by_scope(changed) if changed else {}
-    controlled, variants = _controlled(changed), _variants(changed)
+    controlled, variants = _controlled(changed), variant_boards_compute(changed)
     fresh = [
         _snapshot_store(
             scope, *boards[scope], executable.get(scope, {}),
