@@ -290,6 +290,101 @@ def correlation_schema() -> Schema:
     )
 
 
+def variant_setting_schema() -> Schema:
+    count = {"type": "integer", "minimum": 0}
+    number = nullable({"type": "number"})
+    return obj(
+        {
+            "setting": {"type": "string", "description": "The run folder."},
+            "model": {"type": "string"},
+            "label": {"type": "string", "description": "Readable summary: image-to-3D · 4 views · thinking medium."},
+            "values": {"type": "object", "description": "Every setting the run states (Setting.values)."},
+            "rating": number,
+            "ci_low": number,
+            "ci_high": number,
+            "battles": count,
+            "wins": count,
+            "ties": count,
+            "bothbad": count,
+            "losses": count,
+            "win_rate": number,
+            "part": {"type": "integer", "minimum": 0, "description": "Settings of different parts share no opponent."},
+            "provisional": {"type": "boolean", "description": "Fewer battles than min_votes."},
+        }
+    )
+
+
+def variant_board_schema() -> Schema:
+    number = nullable({"type": "number"})
+    cell = nullable(
+        obj(
+            {
+                "p": number,
+                "low": number,
+                "high": number,
+                "battles": {"type": "integer", "minimum": 0, "description": "Observed battles between the two."},
+                "observed": number,
+            }
+        )
+    )
+    versus = obj(
+        {
+            "opponent": {"type": "string"},
+            "battles": {"type": "array", "items": {"type": "integer", "minimum": 0}},
+            "win_rate": {"type": "array", "items": number},
+        }
+    )
+    effect = obj({"base": {"type": "string"}, "to": {"type": "string"}, "difference": number, "low": number,
+                  "high": number, "models": {"type": "array", "items": {"type": "string"}}})  # fmt: skip
+    group = obj(
+        {
+            "model": {"type": "string"},
+            "settings": {"type": "object", "additionalProperties": {"type": "array", "items": {"type": "string"}}},
+            "ratings": {"type": "object", "additionalProperties": number},
+        }
+    )
+    dimension = obj(
+        {
+            "dimension": {"type": "string", "enum": ["views", "thinking", "prompt_type", "multi_turn"]},
+            "label": {"type": "string"},
+            "values": {"type": "array", "items": {"type": "string"}},
+            "groups": {"type": "array", "items": group},
+            "effects": {"type": "array", "items": effect},
+        }
+    )
+    strings = {"type": "array", "items": {"type": "string"}}
+    return obj(
+        {
+            "task": {"type": "string", "enum": Task.values},
+            "task_label": {"type": "string"},
+            "snapshot": nullable({"type": "string", "description": "The task board's snapshot that holds this one."}),
+            "created_at": nullable({"type": "string", "format": "date-time"}),
+            "votes_hash": nullable({"type": "string"}),
+            "task_votes": {"type": "integer", "minimum": 0, "description": "Counted votes of the task's board."},
+            "n_votes": {"type": "integer", "minimum": 0, "description": "Of those, votes between two settings."},
+            "bootstrap": nullable({"type": "integer"}),
+            "mle_exists": {"type": "boolean"},
+            "parts": {"type": "integer", "minimum": 0},
+            "settings": {"type": "array", "items": ref("VariantSetting")},
+            "dimensions": {"type": "array", "items": dimension},
+            "matrix_settings": {**strings, "description": "With a model: its settings, the order of the matrix."},
+            "win_matrix": {"type": "array", "items": {"type": "array", "items": cell}},
+            "versus": {"type": "array", "items": versus},
+        },
+        required=["task", "snapshot", "n_votes", "settings", "dimensions"],
+    )
+
+
+def variants_schema() -> Schema:
+    return obj(
+        {
+            "model": {"type": "string", "description": "Empty for every model."},
+            "min_votes": {"type": "integer", "description": "Below this many battles a setting is provisional."},
+            "boards": {"type": "array", "items": ref("VariantBoard")},
+        }
+    )
+
+
 # -- operations ---------------------------------------------------------------------------------
 
 CSRF_HOW = "Get both from any page (GET /arena/ sets the csrftoken cookie) and send the cookie's value as the header."
@@ -429,6 +524,32 @@ def board_operations() -> dict[str, Schema]:
     }
 
 
+def variant_operations() -> dict[str, Schema]:
+    parameters = [
+        {
+            "name": "task",
+            "in": "query",
+            "description": "Empty for both tasks (two boards: their settings never meet). Any other value is a 404.",
+            "schema": {"type": "string"},
+        },
+        {
+            "name": "model",
+            "in": "query",
+            "description": "Empty for every model's settings; a model's name adds its win matrix and opponents. "
+            "A name no model has is a 404.",
+            "schema": {"type": "string"},
+        },
+    ]
+    operation = get_operation(
+        "variantBoards",
+        "Variant boards: the settings of each model rated as players, per task",
+        json_response("The variant boards.", ref("Variants")),
+        parameters=parameters,
+    )
+    operation["get"]["responses"]["404"] = refusal("An unknown task or model, named in the error.")
+    return {"/leaderboard/api/variants/": operation}
+
+
 def export_battle_schema() -> Schema:
     text = {"type": "string"}
     features = {
@@ -508,6 +629,7 @@ def paths() -> dict[str, Schema]:
         "/arena/api/stats/": get_operation("arenaStats", "Votes cast today", json_response("The count.", votes_today)),
         **study_operations(),
         **board_operations(),
+        **variant_operations(),
         "/leaderboard/export/": export_operation(),
         **correlation_operations(),
     }
@@ -546,6 +668,9 @@ def openapi_schema() -> Schema:
                 "BoardRow": board_row_schema(),
                 "Board": board_schema(),
                 "History": history_schema(),
+                "VariantSetting": variant_setting_schema(),
+                "VariantBoard": variant_board_schema(),
+                "Variants": variants_schema(),
                 "Correlation": correlation_schema(),
                 "ExportBattle": export_battle_schema(),
             },

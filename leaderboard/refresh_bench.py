@@ -26,6 +26,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 N_CATEGORIES = 212
@@ -48,7 +49,19 @@ def _django_setup(database_url: str) -> None:
 
 def arena_build(*, seed: int = 0) -> dict[str, Any]:
     """The synthetic arena; returns what the one extra vote needs."""
-    from arena.models import Annotator, Asset, Battle, Family, GenerationAttempt, Generator, Prompt, Status, Task, Vote
+    from arena.models import (
+        Annotator,
+        Asset,
+        Battle,
+        Family,
+        GenerationAttempt,
+        Generator,
+        Prompt,
+        Setting,
+        Status,
+        Task,
+        Vote,
+    )
 
     for model in (Vote, Battle, Asset, Prompt, Generator, Annotator):
         model.objects.all().delete()
@@ -63,9 +76,24 @@ def arena_build(*, seed: int = 0) -> dict[str, Any]:
             for task in Task.values
         ]
     )
+    # Each model's runs as in a release: text-to-3D, and image-to-3D from 1 and from 4 views; an image
+    # prompt gets one of the two image runs (a separate generator: the votes stay those of earlier runs).
+    kinds = ((Task.TEXT, None, ""), (Task.IMAGE, 1, "_image_to_3d_1"), (Task.IMAGE, 4, "_image_to_3d_4"))
+    runs = {
+        (g.id, task, views): Setting(generator=g, name=f"{g.name}{suffix}", task=task, label=f"{task} {views or ''}",
+                                     values={"views": views, "multi_turn": False, "thinking": "medium"})
+        for g in generators
+        for task, views, suffix in kinds
+    }  # fmt: skip
+    Setting.objects.bulk_create(runs.values())
+    draw = random.Random(seed + 1)
+
+    def run(prompt: Any, generator: Any) -> Any:
+        return runs[(generator.id, prompt.task, None if prompt.task == Task.TEXT else draw.choice((1, 4)))]
+
     assets = Asset.objects.bulk_create(
         [
-            Asset(prompt=p, generator=g, status=Status.OK if rng.random() < 0.8 else Status.ERR_EXEC)
+            Asset(prompt=p, generator=g, setting=run(p, g), status=Status.OK if rng.random() < 0.8 else Status.ERR_EXEC)
             for p in prompts
             for g in generators
         ]
@@ -151,9 +179,9 @@ def main(database_url: str = "", seed: int = 0) -> int:
         from django.conf import settings
         from django.db import connection, transaction
 
-        from arena.models import GenerationAttempt
+        from arena.models import GenerationAttempt, Setting, Task
         from leaderboard.models import Snapshot
-        from leaderboard.services import snapshots_refresh
+        from leaderboard.services import snapshots_refresh, variant_boards_compute
         from leaderboard.signals import snapshots_stored
         from renderer.selectors import model_executability
 
@@ -168,6 +196,8 @@ def main(database_url: str = "", seed: int = 0) -> int:
         second, cpu2, wall2 = timed(snapshots_refresh)
         third, cpu3, wall3 = timed(snapshots_refresh)
         _, cpu_panel, wall_panel = timed(model_executability)
+        variant_costs = {task: timed(partial(variant_boards_compute, [(task, "", "")]))[1:] for task in Task.values}
+        n_settings = {task: Setting.objects.filter(task=task).count() for task in Task.values}
         n_attempts = GenerationAttempt.objects.count()
         with transaction.atomic():
             Snapshot.objects.all().delete()
@@ -198,6 +228,14 @@ def main(database_url: str = "", seed: int = 0) -> int:
         f"\nThe executability panel of the board and the gallery (`model_executability`, all "
         f"{N_CATEGORIES * 2 * N_MODELS:,} assets, {n_attempts:,} attempt records), computed per page view: "
         f"{cpu_panel:.2f} s CPU, {wall_panel:.2f} s wall."
+    )
+    costs = "; ".join(
+        f"{task} ({n_settings[task]} settings) {cpu:.2f} s CPU, {wall:.2f} s wall"
+        for task, (cpu, wall) in variant_costs.items()
+    )
+    print(
+        f"\nIncluded in the refreshes above, the variant board of each task (settings as players, "
+        f"{settings.LEADERBOARD_BOOTSTRAP} bootstrap rounds, one task's per vote): {costs}."
     )
     return 0
 

@@ -6,15 +6,17 @@ import hashlib
 import hmac
 from collections import defaultdict
 from collections.abc import Iterator
+from dataclasses import dataclass, field
 from typing import Any
 
 from django.conf import settings
 from django.db.models import Count, Max, QuerySet
 from django.db.models.functions import Length
 
-from arena.models import Task, Vote
+from arena.models import Setting, Task, Vote
 from leaderboard.models import Snapshot
 from leaderboard.rating import A_WINS, B_WINS, BOTH_BAD, TIE, WINNERS, Battles
+from leaderboard.variants import SettingInfo
 from renderer.selectors import complexity_features, executability_counts
 
 OUTCOME = {"a": A_WINS, "b": B_WINS, "tie": TIE, "both_bad": BOTH_BAD}
@@ -197,6 +199,73 @@ def controlled_battles(tasks: set[str], features: tuple[str, ...]) -> dict[str, 
             if board in records:
                 records[board].append(record)
     return {task: Battles.from_records(rows, features=features) for task, rows in records.items()}
+
+
+@dataclass
+class SettingBattles:
+    """One task's counted votes between settings, aggregated: indices into `settings`, outcome codes, counts."""
+
+    settings: list[SettingInfo] = field(default_factory=list)
+    a: list[int] = field(default_factory=list)
+    b: list[int] = field(default_factory=list)
+    outcome: list[int] = field(default_factory=list)
+    count: list[int] = field(default_factory=list)
+
+
+def setting_battles(tasks: set[str]) -> dict[str, SettingBattles]:
+    """Each task's counted votes with each side mapped to the setting of the asset shown.
+
+    One ``GROUP BY`` over the counted votes and one read of the settings met. A vote
+    whose asset on either side has no setting (imported without a run folder) is left
+    out. Only settings with votes appear.
+    """
+    votes = rated_votes().filter(
+        prompt__task__in=tasks, battle__asset_a__setting__isnull=False, battle__asset_b__setting__isnull=False
+    )
+    fields = ("prompt__task", "battle__asset_a__setting_id", "battle__asset_b__setting_id", "winner")
+    rows = list(votes.order_by().values_list(*fields).annotate(n=Count("id")).order_by(*fields))
+    met = {setting_id for _, id_a, id_b, _, _ in rows for setting_id in (id_a, id_b)}
+    described = {
+        setting_id: SettingInfo(name=name, model=model, label=label, task=task, values=values or {})
+        for setting_id, name, model, label, task, values in Setting.objects.filter(id__in=met).values_list(
+            "id", "name", "generator__name", "label", "task", "values"
+        )
+    }
+    boards = {task: SettingBattles() for task in tasks}
+    index: dict[str, dict[int, int]] = {task: {} for task in tasks}
+    for task, id_a, id_b, winner, n in rows:
+        board, seen = boards[task], index[task]
+        for setting_id in (id_a, id_b):
+            if setting_id not in seen:
+                seen[setting_id] = len(board.settings)
+                board.settings.append(described[setting_id])
+        board.a.append(seen[id_a])
+        board.b.append(seen[id_b])
+        board.outcome.append(OUTCOME[winner])
+        board.count.append(n)
+    return boards
+
+
+def tasks_without_variants() -> list[str]:
+    """Tasks whose latest board snapshot has no variant board yet (stored before there were any)."""
+    latest = Snapshot.objects.filter(family="", category="").exclude(task="").values("task").annotate(last=Max("id"))
+    rows = Snapshot.objects.filter(id__in=latest.values_list("last")).values_list("task", "options")
+    return sorted(task for task, options in rows if "variants" not in (options or {}))
+
+
+def variant_boards() -> dict[str, tuple[Snapshot, dict[str, Any] | None]]:
+    """Each task's latest snapshot that holds a variant board, and that board (None: no votes between settings)."""
+    found = {}
+    for task in Task.values:
+        snapshot = latest_snapshot(task=task)
+        if snapshot is not None and "variants" in snapshot.options:
+            found[task] = (snapshot, snapshot.options["variants"])
+    return found
+
+
+def variant_models(boards: dict[str, tuple[Snapshot, dict[str, Any] | None]]) -> list[str]:
+    """Models with a setting on one of the :func:`variant_boards`, by name."""
+    return sorted({row["model"] for _, board in boards.values() if board for row in board["settings"]})
 
 
 def export_rows(

@@ -18,6 +18,7 @@ from leaderboard.models import Snapshot
 from leaderboard.rating import Battles, fit_controlled, fit_leaderboard
 from leaderboard.selectors import Scope
 from leaderboard.signals import snapshots_stored
+from leaderboard.variants import variant_board
 
 log = logging.getLogger(__name__)
 
@@ -35,14 +36,17 @@ def snapshot_compute(*, task: str = "", family: str = "", category: str = "") ->
         return latest  # nothing changed: the cited version stays the current one
     executable = selectors.executability(task=task, family=family, category=category)
     controlled = _controlled([(task, family, category)])
-    snapshot = _snapshot_store((task, family, category), battles, votes_hash, executable, controlled.get(task))
+    variants = variant_boards_compute([(task, family, category)])
+    extra = {"controlled": controlled.get(task), "variants": variants.get(task)}
+    snapshot = _snapshot_store((task, family, category), battles, votes_hash, executable, extra)
     emit(snapshots_stored)
     return snapshot
 
 
 def _snapshot_store(
-    scope: Scope, battles: Battles, votes_hash: str, executable: dict[str, float], controlled: dict[str, Any] | None
+    scope: Scope, battles: Battles, votes_hash: str, executable: dict[str, float], extra: dict[str, Any]
 ) -> Snapshot:
+    """Fit and store one board; `extra` holds its controlled fit and (task boards) its variant board."""
     task, family, category = scope
     started = time.perf_counter()
     board = fit_leaderboard(battles, bootstrap=settings.LEADERBOARD_BOOTSTRAP, seed=settings.LEADERBOARD_SEED)
@@ -51,7 +55,9 @@ def _snapshot_store(
         row["provisional"] = row["battles"] < settings.LEADERBOARD_MIN_VOTES
     options = {**board.settings, "mle_exists": board.mle_exists}
     if not family and not category:
-        options["controlled"] = controlled
+        options["controlled"] = extra.get("controlled")
+        if task:
+            options["variants"] = extra.get("variants")
     return Snapshot.objects.create(
         task=task,
         family=family,
@@ -102,6 +108,34 @@ def _controlled(scopes: list[Scope]) -> dict[str, dict[str, Any] | None]:
     return stored
 
 
+def variant_boards_compute(scopes: list[Scope]) -> dict[str, dict[str, Any] | None]:
+    """For the task boards among `scopes`: the variant board (players are settings), as snapshots keep it.
+
+    Keyed by task; None for a task without votes between settings. The overall board has
+    none: text-to-3D and image-to-3D settings never meet, so they are two boards.
+    """
+    tasks = {task for task, family, category in scopes if task and not family and not category}
+    if not tasks:
+        return {}
+    stored: dict[str, dict[str, Any] | None] = {}
+    for task, battles in selectors.setting_battles(tasks).items():
+        if not battles.settings:
+            stored[task] = None
+            continue
+        try:
+            board = variant_board(
+                battles.settings, battles.a, battles.b, battles.outcome, battles.count,
+                bootstrap=settings.LEADERBOARD_BOOTSTRAP, seed=settings.LEADERBOARD_SEED,
+                min_votes=settings.LEADERBOARD_MIN_VOTES,
+            )  # fmt: skip
+        except (ValueError, FloatingPointError, np.linalg.LinAlgError):
+            log.exception("the variant board of task %r failed; the task board is stored without it", task)
+            stored[task] = None
+            continue
+        stored[task] = _finite(board)
+    return stored
+
+
 def _finite(value: Any) -> Any:
     """`value` with every NaN or infinity as None: PostgreSQL's JSON has no such numbers."""
     if isinstance(value, float):
@@ -126,12 +160,20 @@ def snapshots_refresh() -> list[Snapshot]:
     debounce_clear(PENDING_KEY)  # votes from now on schedule the next refresh
     boards = selectors.all_board_battles()
     stored = selectors.latest_hashes()
-    changed = sorted(scope for scope, (_, votes_hash) in boards.items() if stored.get(scope) != votes_hash)
+    # A task board stored before it kept a variant board is refitted once to get one.
+    without = {(task, "", "") for task in selectors.tasks_without_variants()}
+    changed = sorted(
+        scope for scope, (_, votes_hash) in boards.items() if stored.get(scope) != votes_hash or scope in without
+    )
     executable = selectors.executability_by_scope(changed) if changed else {}
-    controlled = _controlled(changed)
+    controlled, variants = _controlled(changed), variant_boards_compute(changed)
     fresh = [
-        _snapshot_store(scope, *boards[scope], executable.get(scope, {}), controlled.get(scope[0])) for scope in changed
-    ]
+        _snapshot_store(
+            scope, *boards[scope], executable.get(scope, {}),
+            {"controlled": controlled.get(scope[0]), "variants": variants.get(scope[0])},
+        )
+        for scope in changed
+    ]  # fmt: skip
     if fresh:
         group_send(GROUP, {"type": "leaderboard.updated", "snapshots": [s.public_id for s in fresh]})
         emit(snapshots_stored)

@@ -7,7 +7,7 @@ from django.http import Http404, HttpRequest, HttpResponse, JsonResponse, Stream
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
-from arena.models import Family, Task
+from arena.models import Family, Generator, Task
 from leaderboard import exports, selectors
 from leaderboard.models import Snapshot
 from leaderboard.selectors import Scope
@@ -53,7 +53,7 @@ def snapshot_payload(snapshot: Snapshot | None, task: str, category: str, family
         "category": snapshot.category,
         "n_votes": snapshot.n_votes,
         "votes_hash": snapshot.votes_hash,
-        "options": snapshot.options,
+        "options": {key: value for key, value in snapshot.options.items() if key != "variants"},
         "rows": snapshot.rows,
         "models": snapshot.models_order,
         "win_matrix": snapshot.win_matrix,
@@ -121,3 +121,97 @@ def export(request: HttpRequest) -> StreamingHttpResponse:
     response = StreamingHttpResponse(exports.chunks(rows, fmt), content_type=exports.CONTENT_TYPES[fmt])
     response["Content-Disposition"] = f'attachment; filename="arena-battles.{exports.EXTENSIONS[fmt]}"'
     return response
+
+
+class BadVariantQuery(Exception):
+    """A variant board query naming an unknown task or model."""
+
+
+def _variant_query(request: HttpRequest) -> tuple[list[str], str]:
+    """The tasks asked for (all when none) and the model ("" for all models)."""
+    task = request.GET.get("task", "")
+    if task and task not in Task.values:
+        raise BadVariantQuery(f"Unknown task {task!r}: expected one of {', '.join(Task.values)}")
+    model = request.GET.get("model", "")
+    if model and ("\x00" in model or not Generator.objects.filter(name=model).exists()):
+        raise BadVariantQuery(f"Unknown model {model!r} in the query parameter 'model'")
+    return [task] if task else list(Task.values), model
+
+
+@require_GET
+def variants_page(request: HttpRequest) -> HttpResponse:
+    try:
+        tasks, model = _variant_query(request)
+    except BadVariantQuery as exc:
+        raise Http404(str(exc)) from exc
+    stored = selectors.variant_boards()
+    boards = [_variant_tables(variant_payload(task, model, stored.get(task))) for task in tasks]
+    context = {"boards": boards, "model": model, "task": request.GET.get("task", ""), "tasks": Task.choices,
+               "models": selectors.variant_models(stored), "min_votes": settings.LEADERBOARD_MIN_VOTES}  # fmt: skip
+    return render(request, "leaderboard/variants.html", context)
+
+
+@require_GET
+def api_variants(request: HttpRequest) -> JsonResponse:
+    try:
+        tasks, model = _variant_query(request)
+    except BadVariantQuery as exc:
+        return JsonResponse({"error": str(exc)}, status=404)
+    stored = selectors.variant_boards()
+    boards = [variant_payload(task, model, stored.get(task)) for task in tasks]
+    return JsonResponse({"model": model, "min_votes": settings.LEADERBOARD_MIN_VOTES, "boards": boards})
+
+
+def variant_payload(task: str, model: str, found: Any) -> dict[str, Any]:
+    """One task's variant board, for one model (its settings, win matrix and opponents) or for all."""
+    snapshot, board = found if found else (None, None)
+    payload: dict[str, Any] = {
+        "task": task,
+        "task_label": selectors.task_label(task),
+        "snapshot": snapshot.public_id if snapshot else None,
+        "created_at": snapshot.created_at.isoformat() if snapshot else None,
+        "votes_hash": snapshot.votes_hash if snapshot else None,
+        "task_votes": snapshot.n_votes if snapshot else 0,
+        "n_votes": board["n_votes"] if board else 0,
+        "bootstrap": board["bootstrap"] if board else None,
+        "mle_exists": board["mle_exists"] if board else True,
+        "parts": board["parts"] if board else 0,
+        "settings": [],
+        "dimensions": board["dimensions"] if board else [],
+    }
+    if board is None:
+        return payload
+    payload["settings"] = [row for row in board["settings"] if not model or row["model"] == model]
+    if model:
+        found_model = board["models"].get(model, {"settings": [], "win_matrix": [], "versus": []})
+        payload["matrix_settings"] = found_model["settings"]
+        payload["win_matrix"] = found_model["win_matrix"]
+        payload["versus"] = found_model["versus"]
+    return payload
+
+
+def _variant_tables(board: dict[str, Any]) -> dict[str, Any]:
+    """The page's tables from a variant payload: matrix and opponent rows by label, dimension rows by value."""
+    rows = {row["setting"]: row for row in board["settings"]}
+    names = board.get("matrix_settings", [])
+    board["matrix_rows"] = [
+        {"setting": name, "label": rows[name]["label"] or name, "cells": cells}
+        for name, cells in zip(names, board.get("win_matrix", []), strict=True)
+    ]
+    board["versus_rows"] = [
+        {"opponent": v["opponent"], "cells": [{"battles": n, "win_rate": r} for n, r in zip(*pair, strict=True)]}
+        for v in board.get("versus", [])
+        for pair in [(v["battles"], v["win_rate"])]
+    ]
+    board["dimension_tables"] = [
+        {
+            **dimension,
+            "rows": [
+                {"model": group["model"], "cells": [group["ratings"].get(value) for value in dimension["values"]]}
+                for group in dimension["groups"]
+            ],
+        }
+        for dimension in board["dimensions"]
+        if dimension["effects"]
+    ]
+    return board

@@ -82,8 +82,9 @@ def test_it_reads_every_board_s_votes_in_one_query(arena, settings):
     assert len(boards) > 10 and len(queries) == 1
     with CaptureQueriesContext(connection) as queries:
         snapshots_refresh()
-    # The votes, the stored hashes, executability, then one insert per board.
-    assert len(queries) <= len(boards) + 4
+    # The votes, the stored hashes, executability, the complexity features, the task boards still without a
+    # variant board, the votes between settings and the settings met; then one insert per board.
+    assert len(queries) <= len(boards) + 7
 
 
 def test_the_menu_groups_tasks_families_and_the_categories_that_qualify(client, arena):

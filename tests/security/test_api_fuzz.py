@@ -37,7 +37,7 @@ from schemathesis.specs.openapi.checks import (
 )
 from werkzeug.test import Client
 
-from arena.models import Generator, Prompt, Task
+from arena.models import Asset, Generator, Prompt, Setting, Task
 from leaderboard import correlation_services
 from leaderboard.models import Snapshot
 from leaderboard.services import snapshot_compute
@@ -75,6 +75,10 @@ def arena_data(media_root, settings) -> None:  # type: ignore[no-untyped-def]
                 generator, _ = Generator.objects.get_or_create(name=name)
                 make_asset(prompt, generator)
         make_votes(random_outcomes(120))
+        for generator in Generator.objects.all():  # each model's text run, for the variant boards
+            run = Setting.objects.create(generator=generator, name=generator.name, task=Task.TEXT, label="text-to-3D",
+                                         values={"views": None, "multi_turn": False})  # fmt: skip
+            Asset.objects.filter(generator=generator, prompt__task=Task.TEXT).update(setting=run)
     for task in ("", Task.TEXT):
         assert snapshot_compute(task=task) is not None
     snapshot_compute(task=Task.TEXT, category="organic")
@@ -111,6 +115,8 @@ def use_real_ids(case: schemathesis.Case, data: st.DataObject, browser: Browser 
     if path == "/arena/api/vote/" and browser and isinstance(case.body, dict):
         if data.draw(st.booleans(), label="a battle just served to this session"):
             case.body["token"] = browser.battle_token()
+    if path == "/leaderboard/api/variants/" and data.draw(st.booleans(), label="a model that exists"):
+        case.query = {**(case.query or {}), "model": data.draw(st.sampled_from(["alpha", "delta", "Zephyr"]))}
     if path == "/leaderboard/api/snapshots/{public_id}/" and data.draw(st.booleans(), label="a stored snapshot"):
         ids = list(Snapshot.objects.values_list("public_id", flat=True))
         case.path_parameters["public_id"] = data.draw(st.sampled_from(ids))
