@@ -45,9 +45,10 @@ class AnnotatorAdmin(admin.ModelAdmin):
 
 @admin.register(Battle)
 class BattleAdmin(admin.ModelAdmin):
-    list_display = ["public_id", "prompt", "strategy", "is_gold", "annotator", "created_at", "revealed_at"]
+    list_display = ["public_id", "prompt", "strategy", "is_gold", "repeat_of", "annotator", "created_at", "revealed_at"]
     list_filter = ["strategy", "is_gold"]
     raw_id_fields = ["asset_a", "asset_b", "annotator", "prompt"]
+    readonly_fields = ["repeat_of"]
 
 
 @admin.register(Vote)
@@ -74,8 +75,8 @@ class StudyForm(forms.ModelForm):
         model = Study
         fields = [
             "slug", "title", "instructions", "consent", "prompts", "generators", "model_settings", "quota",
-            "gold_rate", "gate_pairs", "gate_pass", "min_vote_seconds", "reveal", "opens_at", "closes_at",
-            "completion_url", "completion_code", "screenout_url", "screenout_code",
+            "gold_rate", "repeat_rate", "gate_pairs", "gate_pass", "min_vote_seconds", "reveal", "opens_at",
+            "closes_at", "completion_url", "completion_code", "screenout_url", "screenout_code",
         ]  # fmt: skip
 
     def clean(self):  # type: ignore[no-untyped-def]
@@ -96,7 +97,10 @@ class StudyAdmin(admin.ModelAdmin):
     fieldsets = [
         (None, {"fields": ["slug", "title", "instructions", "consent"]}),
         ("Pairs", {"fields": ["prompts", "prompt_rule", "generators", "model_settings"]}),
-        ("Rules", {"fields": ["quota", "gold_rate", "gate_pairs", "gate_pass", "min_vote_seconds", "reveal"]}),
+        (
+            "Rules",
+            {"fields": ["quota", "gold_rate", "repeat_rate", "gate_pairs", "gate_pass", "min_vote_seconds", "reveal"]},
+        ),
         (
             "When and where to",
             {

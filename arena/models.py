@@ -226,6 +226,10 @@ class Battle(models.Model):
     participant = models.ForeignKey(
         "Participant", on_delete=models.CASCADE, related_name="battles", null=True, blank=True
     )
+    # A repeat: the same two assets shown again to the same participant, sides swapped (a consistency check).
+    repeat_of = models.OneToOneField(
+        "self", on_delete=models.CASCADE, related_name="repeat", null=True, blank=True, editable=False
+    )
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     revealed_at = models.DateTimeField(null=True, blank=True)
 
@@ -300,6 +304,10 @@ class Study(models.Model):
     model_settings = models.ManyToManyField(Setting, related_name="studies", blank=True)
     quota = models.PositiveIntegerField(help_text="Pairs each participant answers in time (gold pairs included).")
     gold_rate = models.FloatField(default=0.0, help_text="Share of pairs (after the gate) that are gold pairs.")
+    repeat_rate = models.FloatField(
+        default=0.0,
+        help_text="Share of pairs (after the gate) that repeat one of the participant's earlier pairs, sides swapped.",
+    )
     gate_pairs = models.PositiveIntegerField(default=0, help_text="n: the first n pairs are gold pairs (0: no gate).")
     gate_pass = models.PositiveIntegerField(default=0, help_text="k: right answers of the n needed to go on.")
     min_vote_seconds = models.FloatField(default=2.0, help_text="Faster votes are kept but not counted.")
@@ -323,6 +331,7 @@ class Study(models.Model):
             models.CheckConstraint(condition=Q(quota__gte=1), name="study_quota_positive"),
             models.CheckConstraint(condition=Q(gate_pass__lte=models.F("gate_pairs")), name="study_gate_k_le_n"),
             models.CheckConstraint(condition=Q(gold_rate__gte=0, gold_rate__lte=1), name="study_gold_rate_share"),
+            models.CheckConstraint(condition=Q(repeat_rate__gte=0, repeat_rate__lte=1), name="study_repeat_rate_share"),
         ]
 
     def __str__(self) -> str:

@@ -15,7 +15,7 @@ from django.conf import settings
 from django.contrib.sessions.backends.base import SessionBase
 from django.core import signing
 from django.core.files import File
-from django.db import DatabaseError, transaction
+from django.db import DatabaseError, IntegrityError, transaction
 from django.utils import timezone
 
 from arena.importers import (
@@ -49,6 +49,9 @@ from arena.signals import emit, votes_changed
 
 SESSION_KEY = "arena_annotator"
 TOKEN_SALT = "arena.battle"
+# The flag of a vote on a repeat pair: kept for the consistency figure, left out of every board (each
+# judgement of a pair by one person counts once, at its first showing).
+REPEAT_REASON = "repeat pair"
 
 
 def sha256_text(text: str) -> str:
@@ -440,16 +443,22 @@ def battle_create(
     participant: Participant | None = None,
     gold: bool | None = None,
     gold_required: bool = False,
+    repeat_of: Battle | None = None,
 ) -> Battle:
     """Choose a pair for this annotator, store the battle, randomise the sides.
 
     Within a `study`, pairs come from its prompts and models only. `gold` asks for a gold pair (True) or a
     plain one (False), None draws gold pairs at ARENA_GOLD_RATE; a gold pair asked for falls back to a
-    plain one when none is left, unless it is `gold_required` (a study's gate).
+    plain one when none is left, unless it is `gold_required` (a study's gate). `repeat_of` serves that
+    battle's two assets again with the sides swapped (a fresh pair if it was repeated meanwhile).
     """
     from arena import selectors
 
     _check_rate(annotator=annotator, ip=ip)
+    if repeat_of is not None:
+        repeat = _repeat_create(original=repeat_of, annotator=annotator, ip=ip, study=study, participant=participant)
+        if repeat is not None:
+            return repeat
     rng = rng or random.SystemRandom()
     if gold is None:
         gold = settings.ARENA_GOLD_RATE > 0 and rng.random() < settings.ARENA_GOLD_RATE
@@ -478,6 +487,27 @@ def battle_create(
         study=study,
         participant=participant,
     )
+
+
+def _repeat_create(
+    *, original: Battle, annotator: Annotator, ip: str | None, study: Study | None, participant: Participant | None
+) -> Battle | None:
+    """The original's assets with the sides swapped; None if a concurrent request repeated it first."""
+    try:
+        with transaction.atomic():
+            return Battle.objects.create(
+                prompt_id=original.prompt_id,
+                asset_a_id=original.asset_b_id,
+                asset_b_id=original.asset_a_id,
+                annotator=annotator,
+                strategy="repeat",
+                ip_address=ip,
+                study=study,
+                participant=participant,
+                repeat_of=original,
+            )
+    except IntegrityError:  # one repeat per battle (a one-to-one column)
+        return None
 
 
 def battle_token(*, battle: Battle) -> str:
@@ -565,6 +595,8 @@ def vote_record(
         flag_reason = ""
         if seconds < minimum:
             flag_reason = f"voted after {seconds:.1f} s, under the {minimum:g} s minimum"
+        elif battle.repeat_of_id is not None:
+            flag_reason = REPEAT_REASON
         elif annotator.flagged:
             flag_reason = f"annotator flagged: {annotator.flag_reason}"
         vote = Vote.objects.create(

@@ -7,8 +7,11 @@ from typing import Any
 
 from django.db.models import Count
 
+from arena import selectors
 from arena.models import Participant, ParticipantStatus, Study, Vote
 from arena.study_services import exit_code, exit_url, progress
+
+FLAGGED_SHOWN = 50
 
 
 def progress_payload(participant: Participant) -> dict[str, Any]:
@@ -42,8 +45,10 @@ def study_dashboard(study: Study) -> dict[str, Any]:
         "completed": by_status.get(ParticipantStatus.COMPLETED, 0),
         "screened_out": by_status.get(ParticipantStatus.SCREENED_OUT, 0),
         "votes": len(seconds),
-        "flagged": votes.filter(flagged=True, is_gold=False).count(),
+        "flagged": votes.filter(flagged=True, is_gold=False, battle__repeat_of__isnull=True).count(),
         "gold": votes.filter(is_gold=True).count(),
+        "repeats": votes.filter(battle__repeat_of__isnull=False).count(),
+        "flagged_participants": flagged_participants(study),
         "median_seconds": median(seconds) if seconds else None,
         "per_prompt": [(row["prompt__slug"], row["n"]) for row in per_prompt],
         "per_pair": [
@@ -54,3 +59,26 @@ def study_dashboard(study: Study) -> dict[str, Any]:
             for row in pairs
         ],
     }
+
+
+def flagged_participants(study: Study) -> dict[str, Any]:
+    """Participants whose annotator is flagged (failed gold pairs, the outlier test), with the reason."""
+    flagged = study.participants.filter(annotator__flagged=True).annotate(n=Count("votes")).order_by("started_at")
+    rows = flagged.values_list("public_id", "status", "annotator__flag_reason", "n")[:FLAGGED_SHOWN]
+    return {"count": flagged.count(), "rows": list(rows)}
+
+
+def study_vote_result(vote: Vote, *, reveal: bool, min_seconds: float) -> dict[str, Any]:
+    """What the study page gets after a vote. A gold or repeat pair is answered as a plain pair would be:
+    counted unless the vote was too fast or the participant is flagged, with no note of its own."""
+    result = selectors.reveal_payload(vote, reveal=reveal)
+    if vote.is_gold or vote.battle.repeat_of_id is not None:
+        if vote.seconds_to_vote < min_seconds:
+            reason = vote.flag_reason
+        elif vote.annotator.flagged:
+            reason = f"annotator flagged: {vote.annotator.flag_reason}"
+        else:
+            reason = ""
+        result["counted"] = not reason
+        result["note"] = f"Kept but not counted: {reason}." if reason else ""
+    return result

@@ -171,14 +171,18 @@ def gate_pending(participant: Participant) -> bool:
 
 
 def study_battle_create(*, participant: Participant, ip: str | None = None, rng: random.Random | None = None) -> Battle:
-    """A pair for a participant: a gold pair while the gate is pending, then gold pairs at the study's rate."""
+    """A pair for a participant: a gold pair while the gate is pending; then gold pairs and repeats at the
+    study's rates (one draw: a share `gold_rate` gold, the next `repeat_rate` repeats), else a fresh pair."""
     _check_active(participant)
     study = participant.study
     rng = rng or random.SystemRandom()
+    gold = required = repeat = False
     if gate_pending(participant):
-        gold, required = True, True
-    else:
-        gold, required = study.gold_rate > 0 and rng.random() < study.gold_rate, False
+        gold = required = True
+    elif study.gold_rate > 0 or study.repeat_rate > 0:
+        draw = rng.random()
+        gold = draw < study.gold_rate
+        repeat = not gold and draw < study.gold_rate + study.repeat_rate
     return battle_create(
         annotator=participant.annotator,
         ip=ip,
@@ -187,7 +191,30 @@ def study_battle_create(*, participant: Participant, ip: str | None = None, rng:
         participant=participant,
         gold=gold,
         gold_required=required,
+        repeat_of=repeat_original(participant=participant, rng=rng) if repeat else None,
     )
+
+
+# A repeat comes later: never one of the participant's last REPEAT_GAP pairs again.
+REPEAT_GAP = 2
+
+
+def repeat_original(*, participant: Participant, rng: random.Random) -> Battle | None:
+    """An earlier pair of this participant to show again, sides swapped: voted in time, not gold, not a repeat,
+    not repeated yet, not among their last REPEAT_GAP pairs. None when there is none (a fresh pair is served)."""
+    recent = list(participant.battles.order_by("-id").values_list("id", flat=True)[:REPEAT_GAP])
+    candidates = list(
+        Battle.objects.filter(
+            participant=participant,
+            is_gold=False,
+            repeat_of__isnull=True,
+            repeat__isnull=True,
+            vote__flagged=False,
+        )
+        .exclude(id__in=recent)
+        .order_by("id")
+    )
+    return rng.choice(candidates) if candidates else None
 
 
 def study_vote_record(
@@ -283,6 +310,10 @@ def study_check(study: Study) -> None:
         errors["gate_pairs"] = f"is {study.gate_pairs}, more than the quota of {study.quota}"
     if not 0 <= study.gold_rate <= 1:
         errors["gold_rate"] = f"is {study.gold_rate}, not a share between 0 and 1"
+    if not 0 <= study.repeat_rate <= 1:
+        errors["repeat_rate"] = f"is {study.repeat_rate}, not a share between 0 and 1"
+    elif 0 <= study.gold_rate <= 1 and study.gold_rate + study.repeat_rate > 1:
+        errors["repeat_rate"] = f"is {study.repeat_rate}: with the gold rate {study.gold_rate} that is more than 1"
     if study.min_vote_seconds < 0:
         errors["min_vote_seconds"] = "must not be negative"
     if study.opens_at and study.closes_at and study.closes_at <= study.opens_at:

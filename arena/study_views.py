@@ -9,7 +9,7 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
-from arena import selectors, study_selectors, study_services
+from arena import agreement_selectors, selectors, study_selectors, study_services
 from arena.markup import markdown_html
 from arena.models import Participant, ParticipantStatus, Study
 from arena.services import ArenaError, battle_token
@@ -120,9 +120,8 @@ def study_api_vote(request: HttpRequest, slug: str) -> JsonResponse:
         )
     except ArenaError as exc:
         return _error(exc)
-    result = selectors.reveal_payload(vote, reveal=study.reveal)
-    if vote.is_gold:  # which pairs are checks stays unsaid
-        result["note"] = ""
+    # Which pairs are checks (gold, repeats) stays unsaid.
+    result = study_selectors.study_vote_result(vote, reveal=study.reveal, min_seconds=study.min_vote_seconds)
     progress = study_selectors.progress_payload(participant)
     return JsonResponse({**result, "duplicate": vote.duplicate, "study": progress})
 
@@ -134,5 +133,15 @@ def study_dashboard(request: HttpRequest, slug: str) -> HttpResponse:
     if study is None:
         return _missing(request)
     state = {"open": "open", "not_open": "not open yet", "closed": "closed"}[study_services.study_state(study)]
-    context = {"study": study, "figures": study_selectors.study_dashboard(study), "state": state}
+    context = {"study": study, "figures": study_selectors.study_dashboard(study), "state": state,
+               "agreement": agreement_selectors.agreement_panel(study=study)}  # fmt: skip
     return render(request, "arena/study_dashboard.html", context)
+
+
+@staff_member_required
+@require_GET
+def study_api_agreement(request: HttpRequest, slug: str) -> JsonResponse:
+    study = _study(slug)
+    if study is None:
+        return JsonResponse({"error": "No such study."}, status=404)
+    return JsonResponse({"study": study.slug, **agreement_selectors.agreement_panel(study=study)})

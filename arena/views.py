@@ -4,12 +4,13 @@ import json
 from typing import Any
 
 from django.conf import settings
+from django.contrib.admin.views.decorators import staff_member_required
 from django.core.files.storage import default_storage
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET, require_POST
 
-from arena import selectors, services
+from arena import agreement_selectors, selectors, services
 from arena.models import Battle
 from arena.services import ArenaError
 
@@ -111,3 +112,21 @@ def api_stats(request: HttpRequest) -> JsonResponse:
 def me(request: HttpRequest) -> HttpResponse:
     annotator = _annotator(request)
     return render(request, "arena/me.html", {"annotator": annotator, "summary": selectors.annotator_summary(annotator)})
+
+
+@staff_member_required
+@require_GET
+def agreement_page(request: HttpRequest) -> HttpResponse:
+    """The agreement panel of the public arena's votes (staff only; each study's is on its dashboard)."""
+    context = {
+        "agreement": agreement_selectors.agreement_panel(),
+        "json_url": "/arena/api/agreement/",
+        "cache_minutes": agreement_selectors.OVERALL_CACHE_SECONDS // 60,
+    }
+    return render(request, "arena/agreement.html", context)
+
+
+@staff_member_required
+@require_GET
+def api_agreement(request: HttpRequest) -> JsonResponse:
+    return JsonResponse({"study": None, **agreement_selectors.agreement_panel()})

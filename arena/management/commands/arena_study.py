@@ -17,6 +17,7 @@ FIELDS = {
     "title": "title",
     "quota": "quota",
     "gold_rate": "gold_rate",
+    "repeat_rate": "repeat_rate",
     "gate_pairs": "gate_pairs",
     "gate_pass": "gate_pass",
     "min_seconds": "min_vote_seconds",
@@ -65,6 +66,9 @@ class Command(BaseCommand):
         parser.add_argument("--model-settings", help="comma-separated setting (run folder) names")
         parser.add_argument("--quota", type=int, help="pairs each participant answers in time")
         parser.add_argument("--gold-rate", type=float, help="share of gold pairs after the gate (0 to 1)")
+        parser.add_argument(
+            "--repeat-rate", type=float, help="share of pairs after the gate shown again later, sides swapped (0 to 1)"
+        )
         parser.add_argument("--gate-pairs", type=int, help="n: the first n pairs are gold pairs")
         parser.add_argument("--gate-pass", type=int, help="k: right answers of the n needed to go on")
         parser.add_argument("--min-seconds", type=float, help="faster votes are kept but not counted")
