@@ -13,7 +13,7 @@ TEST_REDIS_URL ?= redis://127.0.0.1:6379/15
 export TEST_DATABASE_URL TEST_REDIS_URL
 
 .PHONY: help install install-metrics system-deps run serve demo test test-fast lint lint-js format migrations-check ci \
-        bench bench-render bench-release bench-memory bench-rating bench-refresh bench-sampling bench-arena bench-metrics bench-import bench-glb clean
+        bench bench-render bench-release bench-memory bench-rating bench-refresh bench-sampling bench-arena bench-metrics bench-import bench-glb bench-agreement clean
 
 help:
 	@echo "make run     set up, import and render the demo, serve on http://$(HOST):$(PORT)"
@@ -113,9 +113,10 @@ bench: install
 	set -o pipefail; $(MAKE) --no-print-directory bench-arena | tee $(BENCH_OUT)/arena.md
 	set -o pipefail; $(MAKE) --no-print-directory bench-import | tee $(BENCH_OUT)/import.md
 	set -o pipefail; $(MAKE) --no-print-directory bench-glb | tee $(BENCH_OUT)/glb.md
+	set -o pipefail; $(MAKE) --no-print-directory bench-agreement | tee $(BENCH_OUT)/agreement.md
 	set -o pipefail; $(MAKE) --no-print-directory bench-memory | tee $(BENCH_OUT)/memory.md
 	$(PY) -m config.benchdoc machine
-	@for name in render release rating refresh sampling metrics arena import glb memory; do \
+	@for name in render release rating refresh sampling metrics arena import glb agreement memory; do \
 	  $(PY) -m config.benchdoc section $$name $(BENCH_OUT)/$$name.md || exit 1; \
 	done
 	@echo "docs/benchmarks.md updated"
@@ -152,6 +153,10 @@ bench-import: install
 # Real factories from ../shared, drawn in headless Chromium per GLB compression.
 bench-glb: install
 	@$(PY) -m renderer.bench_glb
+
+# A study's agreement panel: 300 participants x 30 votes read, computed and served.
+bench-agreement: install
+	@$(PY) -m arena.bench_agreement
 
 clean:
 	rm -rf var test-artifacts
