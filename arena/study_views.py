@@ -138,8 +138,8 @@ def study_dashboard(request: HttpRequest, slug: str) -> HttpResponse:
     return render(request, "arena/study_dashboard.html", context)
 
 
-@staff_member_required
 @require_GET
+@staff_member_required
 def study_api_agreement(request: HttpRequest, slug: str) -> JsonResponse:
     study = _study(slug)
     if study is None:

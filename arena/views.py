@@ -114,8 +114,8 @@ def me(request: HttpRequest) -> HttpResponse:
     return render(request, "arena/me.html", {"annotator": annotator, "summary": selectors.annotator_summary(annotator)})
 
 
-@staff_member_required
 @require_GET
+@staff_member_required
 def agreement_page(request: HttpRequest) -> HttpResponse:
     """The agreement panel of the public arena's votes (staff only; each study's is on its dashboard)."""
     context = {
@@ -126,7 +126,7 @@ def agreement_page(request: HttpRequest) -> HttpResponse:
     return render(request, "arena/agreement.html", context)
 
 
-@staff_member_required
 @require_GET
+@staff_member_required
 def api_agreement(request: HttpRequest) -> JsonResponse:
     return JsonResponse({"study": None, **agreement_selectors.agreement_panel()})

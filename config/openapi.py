@@ -600,6 +600,54 @@ def export_operation() -> Schema:
     )
 
 
+def agreement_schema() -> Schema:
+    """arena.agreement.Agreement as a dict: every figure with its count, estimate and 95% interval (null if none)."""
+    number = nullable({"type": "number"})
+    count = {"type": "integer", "minimum": 0}
+    shares = obj({"k": count, "n": count, "estimate": number, "low": number, "high": number, "pvalue": number})
+    figures = {
+        "kappa": obj({"items": count, "observed": number, "expected": number, "estimate": number, "low": number,
+                      "high": number}),
+        "alpha": obj({"units": count, "values": count, "annotators": count, "estimate": number, "low": number,
+                      "high": number}),
+        "repeat": shares,
+        "position": shares,
+        "ties": shares,
+        "both_bad": shares,
+        "seconds": obj({"n": count, "median": number, "q1": number, "q3": number}),
+    }  # fmt: skip
+    schema = obj(
+        {"study": nullable({"type": "string"}), "votes": count, "annotators": count, "items": count, **figures}
+    )
+    schema["description"] = (
+        "Inter-annotator agreement, repeat consistency, position bias, tie and both-bad rates and time per vote "
+        "(docs/studies.md, Methods). Intervals: Wilson for shares, a percentile bootstrap over items for kappa and "
+        "alpha; `position.pvalue`: the exact binomial test against 0.5."
+    )
+    return schema
+
+
+def agreement_operations() -> dict[str, Schema]:
+    """Staff only: anyone else is redirected to the admin's login page."""
+    login = {"description": "Not signed in as staff: a redirect to the admin's login page."}
+    public = get_operation(
+        "arenaAgreement",
+        "The agreement panel of the votes cast outside every study (staff; cached five minutes)",
+        json_response("The figures; `study` is null.", ref("Agreement")),
+    )
+    public["get"]["responses"]["302"] = login
+    study = get_operation(
+        "studyAgreement",
+        "A study's agreement panel (staff)",
+        json_response("The figures of the study's votes.", ref("Agreement")),
+        parameters=[path_parameter("slug", {"type": "string", "pattern": "^[-a-zA-Z0-9_]+$"})],
+    )
+    missing = refusal("No such study (JSON), or an address with no slug in it (an HTML page).")
+    missing["content"].update(html_response("")["content"])
+    study["get"]["responses"] |= {"302": login, "404": missing}
+    return {"/arena/api/agreement/": public, "/study/{slug}/api/agreement/": study}
+
+
 def correlation_operations() -> dict[str, Schema]:
     download = {"description": "The report.", "content": {JSON: {"schema": {"type": "object"}}, "text/csv": {}}}
     return {
@@ -628,6 +676,7 @@ def paths() -> dict[str, Schema]:
         "/arena/api/vote/": vote_operation(),
         "/arena/api/stats/": get_operation("arenaStats", "Votes cast today", json_response("The count.", votes_today)),
         **study_operations(),
+        **agreement_operations(),
         **board_operations(),
         **variant_operations(),
         "/leaderboard/export/": export_operation(),
@@ -665,6 +714,7 @@ def openapi_schema() -> Schema:
                 "StudyProgress": study_progress_schema(),
                 "StudyBattle": {"allOf": [ref("Battle"), obj({"study": ref("StudyProgress")})]},
                 "StudyReveal": study_reveal_schema(),
+                "Agreement": agreement_schema(),
                 "BoardRow": board_row_schema(),
                 "Board": board_schema(),
                 "History": history_schema(),
