@@ -12,7 +12,7 @@ from django.core.management import CommandError, call_command
 from django.test import Client
 
 from arena.models import Battle, Participant, Study, Vote
-from arena.services import REPEAT_REASON, TOKEN_SALT, battle_token
+from arena.services import REPEAT_REASON, TOKEN_SALT, battle_create, battle_token
 from arena.study_services import REPEAT_GAP, study_battle_create, study_check, study_vote_record
 from leaderboard.selectors import rated_votes
 
@@ -167,3 +167,15 @@ def test_the_command_sets_the_repeat_rate_and_names_a_bad_one(study):
         call_command("arena_study", "shapes", "--repeat-rate", "1.5")
     study.refresh_from_db()
     assert study.repeat_rate == 0.1
+
+
+def test_a_pair_repeated_meanwhile_by_another_request_gives_a_fresh_pair(client, study):
+    participant = arrive(client, "P1")
+    payload, original = serve(client)
+    vote(client, payload)
+    first = battle_create(annotator=participant.annotator, study=study, participant=participant, repeat_of=original)
+    assert first.repeat_of == original
+    # A second request that chose the same original (both read it as not repeated yet) gets a fresh pair.
+    second = battle_create(annotator=participant.annotator, study=study, participant=participant, repeat_of=original)
+    assert second.repeat_of is None and second.strategy != "repeat"
+    assert Battle.objects.filter(repeat_of=original).count() == 1
