@@ -7,7 +7,7 @@ from typing import Any
 
 from django.db.models import Count
 
-from arena.models import Participant, ParticipantStatus, Study, Vote
+from arena.models import CriterionVote, Participant, ParticipantStatus, Study, Vote, Winner
 from arena.study_services import exit_code, exit_url, progress
 
 
@@ -54,3 +54,23 @@ def study_dashboard(study: Study) -> dict[str, Any]:
             for row in pairs
         ],
     }
+
+
+# -- criteria and the study board ----------------------------------------------
+
+
+def criteria_answers(study: Study) -> list[dict[str, Any]]:
+    """Each criterion with its answers counted (gold pairs left out; flagged votes in): A, B, tie, both bad."""
+    rows = (
+        CriterionVote.objects.filter(vote__study=study, vote__is_gold=False)
+        .values_list("criterion", "winner")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    counts: dict[str, dict[str, int]] = {}
+    for criterion, winner, n in rows:
+        counts.setdefault(criterion, {})[winner] = n
+    return [
+        {**criterion, "answers": [counts.get(criterion["key"], {}).get(w, 0) for w in Winner.values]}
+        for criterion in study.criteria
+    ]
