@@ -68,8 +68,10 @@ def nothing_stored(token_battle: dict) -> bool:
     ("body", "message"),
     [
         ({"answers": {"fidelity": "a", "geometry": "b"}}, "Missing answer for the criterion 'detail' (Detail)."),
-        ({"answers": {**ALL, "colour": "a"}}, "Unknown criterion 'colour': this study asks for fidelity, geometry, detail."),
-        ({"answers": {**ALL, "geometry": "c"}}, "Criterion 'geometry': unknown answer 'c'; expected one of a, b, tie, both_bad."),
+        ({"answers": {**ALL, "colour": "a"}},
+         "Unknown criterion 'colour': this study asks for fidelity, geometry, detail."),
+        ({"answers": {**ALL, "geometry": "c"}},
+         "Criterion 'geometry': unknown answer 'c'; expected one of a, b, tie, both_bad."),
         ({"answers": {**ALL, "detail": None}}, "Criterion 'detail': unknown answer None"),
         ({"answers": ["a", "b", "tie"]}, "`answers` must be an object with an answer for each criterion"),
         ({"answers": None}, "`answers` must be an object"),

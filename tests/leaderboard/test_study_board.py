@@ -132,9 +132,7 @@ def test_a_study_without_criteria_has_one_board_from_its_main_votes(study, admin
     assert admin_client.get("/study/shapes/api/board/?criterion=geometry").status_code == 404
 
 
-def test_a_study_vote_schedules_the_study_refresh_and_a_public_vote_does_not(
-    study, django_capture_on_commit_callbacks
-):
+def test_a_study_vote_schedules_the_study_refresh_and_a_public_vote_does_not(study, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
         public_vote()
     assert cache.get(PUBLIC_KEY) and not cache.get(PENDING_KEY)
