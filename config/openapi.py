@@ -563,9 +563,14 @@ def study_operations() -> dict[str, Schema]:
             },
         ],
     )
+    board_missing = refusal(
+        "No such study, or a criterion the study does not ask (named in the error); or an address with no slug "
+        "in it (an HTML page)."
+    )
+    board_missing["content"].update(html_response("")["content"])
     board["get"]["responses"] |= {
         "403": refusal("The study's board is not public and the request is not from staff."),
-        "404": refusal("No such study, or a criterion the study does not ask (named in the error)."),
+        "404": board_missing,
     }
     return {
         "/study/{slug}/api/battles/": {"post": battle},
