@@ -2,11 +2,12 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib import admin
+from django.core.exceptions import ValidationError
 from django.utils.html import format_html
 
 from arena.models import Annotator, Asset, Battle, Generator, Participant, Prompt, Study, Vote
 from arena.signals import emit, renders_requested
-from arena.study_services import study_check
+from arena.study_services import criteria_check, study_check
 
 
 @admin.register(Prompt)
@@ -67,16 +68,48 @@ class VoteAdmin(admin.ModelAdmin):
         queryset.update(flagged=True, flag_reason="flagged by an admin")
 
 
+class CriteriaField(forms.CharField):
+    """A study's criteria as lines of `key | Label | help text` (none: the arena's single question)."""
+
+    widget = forms.Textarea(attrs={"rows": 4, "cols": 80})
+
+    def prepare_value(self, value):  # type: ignore[no-untyped-def]
+        if isinstance(value, list):
+            return "\n".join(" | ".join([c["key"], c["label"], c.get("help", "")]).rstrip(" |") for c in value)
+        return value
+
+    def to_python(self, value):  # type: ignore[no-untyped-def]
+        criteria = []
+        for line in (value or "").splitlines():
+            if line.strip():
+                key, label, help_text = ([part.strip() for part in line.split("|", 2)] + ["", ""])[:3]
+                criteria.append({"key": key, "label": label, "help": help_text})
+        return criteria
+
+    def validate(self, value):  # type: ignore[no-untyped-def]
+        try:
+            criteria_check(value)
+        except ValidationError as exc:
+            raise ValidationError(exc.message_dict["criteria"]) from None
+
+
 class StudyForm(forms.ModelForm):
     completion_url = forms.URLField(assume_scheme="https", max_length=500, required=False)
     screenout_url = forms.URLField(assume_scheme="https", max_length=500, required=False)
+    criteria = CriteriaField(
+        required=False,
+        help_text="Up to four, one a line: <code>key | Label | help text</code>, e.g. <code>fidelity | Prompt "
+        "fidelity | Does it show what the prompt asks?</code>. Each is answered A / B / tie / both bad on one "
+        "screen; the first is the main vote (public boards, gate). Empty: the arena's single question.",
+    )
 
     class Meta:
         model = Study
         fields = [
             "slug", "title", "instructions", "consent", "prompts", "generators", "model_settings", "quota",
             "gold_rate", "repeat_rate", "gate_pairs", "gate_pass", "min_vote_seconds", "reveal", "opens_at",
-            "closes_at", "completion_url", "completion_code", "screenout_url", "screenout_code",
+            "closes_at", "completion_url", "completion_code", "screenout_url", "screenout_code", "criteria",
+            "board_public",
         ]  # fmt: skip
 
     def clean(self):  # type: ignore[no-untyped-def]
@@ -84,6 +117,8 @@ class StudyForm(forms.ModelForm):
         if not self.errors:
             m2m = {"prompts", "generators", "model_settings"}
             study_check(Study(**{k: v for k, v in cleaned.items() if k not in m2m}))
+            study = self.instance if self.instance.pk else None
+            criteria_check(cleaned.get("criteria", []), study=study)
         return cleaned
 
 
@@ -101,6 +136,7 @@ class StudyAdmin(admin.ModelAdmin):
             "Rules",
             {"fields": ["quota", "gold_rate", "repeat_rate", "gate_pairs", "gate_pass", "min_vote_seconds", "reveal"]},
         ),
+        ("Questions and results", {"fields": ["criteria", "board_public"]}),
         (
             "When and where to",
             {
@@ -118,7 +154,11 @@ class StudyAdmin(admin.ModelAdmin):
 
     @admin.display(description="Links")
     def links(self, study: Study) -> str:
-        return format_html('<a href="/study/{0}/">link</a> · <a href="/study/{0}/dashboard/">dashboard</a>', study.slug)
+        return format_html(
+            '<a href="/study/{0}/">link</a> · <a href="/study/{0}/dashboard/">dashboard</a> · '
+            '<a href="/study/{0}/board/">board</a>',
+            study.slug,
+        )
 
 
 @admin.register(Participant)

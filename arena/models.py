@@ -320,6 +320,13 @@ class Study(models.Model):
     completion_code = models.CharField(max_length=100, blank=True)
     screenout_url = models.URLField(max_length=500, blank=True, help_text="Where a failed gate sends; {code} too.")
     screenout_code = models.CharField(max_length=100, blank=True)
+    # One to four questions asked of each pair (none: the arena's single question). See docs/studies.md.
+    criteria = models.JSONField(
+        default=list,
+        blank=True,
+        help_text="[{key, label, help}, ...]: each answered A / B / tie / both bad; the first is the main vote.",
+    )
+    board_public = models.BooleanField(default=False, help_text="Anyone may see the study board (else staff only).")
     # The HMAC key of participant ids: never shown, never exported.
     salt = models.CharField(max_length=64, default=new_study_salt, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -336,6 +343,26 @@ class Study(models.Model):
 
     def __str__(self) -> str:
         return self.slug
+
+
+def criterion_keys(study: Study) -> list[str]:
+    """The keys of a study's criteria, in the order asked (empty: the single question)."""
+    return [criterion["key"] for criterion in study.criteria or []]
+
+
+class CriterionVote(models.Model):
+    """One criterion's answer of a study vote; the vote's own `winner` is the study's first criterion."""
+
+    vote = models.ForeignKey(Vote, on_delete=models.CASCADE, related_name="answers")
+    criterion = models.CharField(max_length=32)
+    winner = models.CharField(max_length=8, choices=Winner.choices)
+
+    class Meta:
+        ordering = ["vote", "id"]
+        constraints = [models.UniqueConstraint(fields=["vote", "criterion"], name="one_answer_per_criterion")]
+
+    def __str__(self) -> str:
+        return f"{self.vote_id} {self.criterion}: {self.winner}"
 
 
 class ParticipantStatus(models.TextChoices):

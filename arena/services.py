@@ -619,7 +619,8 @@ def vote_record(
         battle.save(update_fields=["revealed_at"])
         if battle.is_gold:
             _gold_check(annotator=annotator)
-        transaction.on_commit(_after_vote)
+        study_id = battle.study_id
+        transaction.on_commit(lambda: _after_vote(study_id))
     vote.duplicate = False
     return vote
 
@@ -650,5 +651,5 @@ def annotator_reinstate(*, annotator: Annotator) -> None:
     Vote.objects.filter(annotator=annotator, flag_reason__startswith="annotator:").update(flagged=False, flag_reason="")
 
 
-def _after_vote() -> None:
-    emit(votes_changed)
+def _after_vote(study_id: int | None = None) -> None:
+    emit(votes_changed, study=study_id)

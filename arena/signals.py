@@ -13,7 +13,7 @@ from typing import Any
 
 from django.dispatch import Signal
 
-# A vote was stored (after its commit). No arguments.
+# A vote was stored (after its commit): `study`, the study's id or None for a public vote.
 votes_changed = Signal()
 # Staff asked to render assets again: `asset_ids`, `force`.
 renders_requested = Signal()

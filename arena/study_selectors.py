@@ -8,7 +8,7 @@ from typing import Any
 from django.db.models import Count
 
 from arena import selectors
-from arena.models import Participant, ParticipantStatus, Study, Vote
+from arena.models import CriterionVote, Participant, ParticipantStatus, Study, Vote, Winner
 from arena.study_services import exit_code, exit_url, progress
 
 FLAGGED_SHOWN = 50
@@ -82,3 +82,23 @@ def study_vote_result(vote: Vote, *, reveal: bool, min_seconds: float) -> dict[s
         result["counted"] = not reason
         result["note"] = f"Kept but not counted: {reason}." if reason else ""
     return result
+
+
+# -- criteria and the study board ----------------------------------------------
+
+
+def criteria_answers(study: Study) -> list[dict[str, Any]]:
+    """Each criterion with its answers counted (gold pairs left out; flagged votes in): A, B, tie, both bad."""
+    rows = (
+        CriterionVote.objects.filter(vote__study=study, vote__is_gold=False)
+        .values_list("criterion", "winner")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    counts: dict[str, dict[str, int]] = {}
+    for criterion, winner, n in rows:
+        counts.setdefault(criterion, {})[winner] = n
+    return [
+        {**criterion, "answers": [counts.get(criterion["key"], {}).get(w, 0) for w in Winner.values]}
+        for criterion in study.criteria
+    ]

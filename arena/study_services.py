@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import random
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
@@ -24,6 +25,7 @@ from django.utils import timezone
 from arena.models import (
     Annotator,
     Battle,
+    CriterionVote,
     Generator,
     Participant,
     ParticipantStatus,
@@ -33,6 +35,8 @@ from arena.models import (
     Study,
     Task,
     Vote,
+    Winner,
+    criterion_keys,
 )
 from arena.services import SESSION_KEY, ArenaError, battle_create, vote_record
 
@@ -217,17 +221,58 @@ def repeat_original(*, participant: Participant, rng: random.Random) -> Battle |
     return rng.choice(candidates) if candidates else None
 
 
+def study_answers(*, study: Study, winner: Any = None, answers: Any = None) -> dict[str, str]:
+    """The answers of one screen, checked against the study's question(s): {criterion key: winner}.
+
+    A study without criteria takes `winner` (returned under the key ""); one with criteria takes
+    `answers`, an object with exactly one answer per criterion. Anything else is refused with an error
+    naming the criterion and the bad value, before anything is written.
+    """
+    keys = criterion_keys(study)
+    expected = ", ".join(Winner.values)
+    if not keys:
+        if answers is not None:
+            raise ArenaError("This study asks one question: send `winner`, not `answers`.")
+        if winner is None:
+            raise ArenaError(f"Missing `winner`: expected one of {expected}.")
+        if winner not in Winner.values:
+            raise ArenaError(f"Unknown choice {winner!r}: expected one of {expected}.")
+        return {"": str(winner)}
+    if winner is not None:
+        raise ArenaError(f"This study asks {len(keys)} questions: send `answers` ({', '.join(keys)}), not `winner`.")
+    if not isinstance(answers, dict):
+        raise ArenaError(f"`answers` must be an object with an answer for each criterion: {', '.join(keys)}.")
+    unknown = [key for key in answers if key not in keys]
+    if unknown:
+        raise ArenaError(f"Unknown criterion {unknown[0]!r}: this study asks for {', '.join(keys)}.")
+    labels = {criterion["key"]: criterion["label"] for criterion in study.criteria}
+    for key in keys:
+        if key not in answers:
+            raise ArenaError(f"Missing answer for the criterion {key!r} ({labels[key]}).")
+        if answers[key] not in Winner.values:
+            raise ArenaError(f"Criterion {key!r}: unknown answer {answers[key]!r}; expected one of {expected}.")
+    return {key: str(answers[key]) for key in keys}
+
+
 def study_vote_record(
     *,
     participant: Participant,
     token: str,
-    winner: str,
+    winner: Any = None,
+    answers: Any = None,
     interacted_a: bool = False,
     interacted_b: bool = False,
     ip: str | None = None,
 ) -> Vote:
-    """Record a participant's vote, then settle the gate and the quota under a lock on the participant."""
+    """Record a participant's vote, then settle the gate and the quota under a lock on the participant.
+
+    With criteria, every answer is stored (`CriterionVote`) in the vote's transaction, the vote's own
+    `winner` being the first criterion's: all of them or nothing. A retry with the same answers is
+    answered again; with other answers it is refused (409).
+    """
     study = participant.study
+    checked = study_answers(study=study, winner=winner, answers=answers)
+    main = next(iter(checked.values()))
     with transaction.atomic():
         # Two votes of one participant at once: the second sees the first's progress.
         locked = Participant.objects.select_for_update().get(id=participant.id)
@@ -236,18 +281,28 @@ def study_vote_record(
         vote = vote_record(
             token=token,
             annotator=locked.annotator,
-            winner=winner,
+            winner=main,
             interacted_a=interacted_a,
             interacted_b=interacted_b,
             ip=ip,
             study=study,
             min_seconds=study.min_vote_seconds,
         )
+        if "" not in checked:
+            _answers_store(vote, checked)
         if not vote.duplicate:
             _progress_settle(locked)
     participant.status, participant.gate_passed_at = locked.status, locked.gate_passed_at
     participant.finished_at = locked.finished_at
     return vote
+
+
+def _answers_store(vote: Vote, answers: dict[str, str]) -> None:
+    if not vote.duplicate:
+        CriterionVote.objects.bulk_create(CriterionVote(vote=vote, criterion=k, winner=w) for k, w in answers.items())
+        return
+    if dict(vote.answers.values_list("criterion", "winner")) != answers:
+        raise ArenaError("This pair has already been voted on.", 409)
 
 
 def progress(participant: Participant) -> int:
@@ -330,6 +385,63 @@ def study_check(study: Study) -> None:
         raise ValidationError(errors)
 
 
+MAX_CRITERIA = 4
+CRITERION_KEY = re.compile(r"^[a-z][a-z0-9_]{0,31}$")
+
+
+def criteria_parse(text: str) -> list[dict[str, str]]:
+    """Criteria from `key:Label` or `key:Label:help` items separated by commas (empty text: none); unchecked."""
+    criteria = []
+    for item in (part.strip() for part in text.split(",")):
+        if item:
+            key, _, rest = item.partition(":")
+            label, _, help_text = rest.partition(":")
+            criteria.append({"key": key.strip(), "label": label.strip(), "help": help_text.strip()})
+    return criteria
+
+
+def criteria_help(criteria: list[dict[str, str]], helps: Mapping[str, str]) -> list[dict[str, str]]:
+    """The criteria with help texts set by key (texts with commas cannot go in `criteria_parse`'s items)."""
+    keys = [criterion["key"] for criterion in criteria]
+    for key, help_text in helps.items():
+        if key not in keys:
+            raise ValidationError({"criteria": f"a help text for {key!r}, which is not one of the criteria"})
+        criteria[keys.index(key)]["help"] = help_text.strip()
+    return criteria
+
+
+def criteria_check(criteria: Any, *, study: Study | None = None) -> None:
+    """Refuse criteria that are not one to four {key, label, help} with distinct keys, or (for a study
+    with votes) whose keys differ from the ones its votes answered; the error is keyed `criteria`."""
+
+    def refuse(message: str) -> None:
+        raise ValidationError({"criteria": message})
+
+    if not isinstance(criteria, list):
+        refuse("must be a list of {key, label, help}")
+    if len(criteria) > MAX_CRITERIA:
+        refuse(f"{len(criteria)} criteria, more than {MAX_CRITERIA}")
+    seen: set[str] = set()
+    for n, criterion in enumerate(criteria, 1):
+        if not isinstance(criterion, dict) or set(criterion) - {"key", "label", "help"}:
+            refuse(f"criterion {n} must be an object with a key, a label and a help text")
+        key, label = criterion.get("key"), criterion.get("label")
+        if not isinstance(key, str) or not CRITERION_KEY.match(key):
+            refuse(f"criterion {n}: key {key!r} must be lower-case letters, digits or _ (a letter first, up to 32)")
+        if key in seen:
+            refuse(f"criterion {n}: the key {key!r} is used twice")
+        seen.add(key)
+        if not isinstance(label, str) or not label.strip() or len(label) > 100:
+            refuse(f"criterion {key!r}: the label must be some text (up to 100 characters)")
+        if not isinstance(criterion.get("help", ""), str) or len(criterion.get("help", "")) > 300:
+            refuse(f"criterion {key!r}: the help text must be text of up to 300 characters")
+    if study is not None and study.pk is not None:
+        before = criterion_keys(Study.objects.get(pk=study.pk))
+        if [c["key"] for c in criteria] != before and study.votes.exists():
+            refuse(f"the study has votes on {', '.join(before) or 'its single question'}: its criteria keys and "
+                   "their order cannot change any more (labels and help texts can)")  # fmt: skip
+
+
 @dataclass
 class PromptRule:
     task: str = ""
@@ -390,6 +502,8 @@ def study_save(
         chosen_settings = _named(Setting, settings, "settings") if settings is not None else None
         study.full_clean(exclude=["prompts", "generators", "model_settings"], validate_constraints=False)
         study_check(study)
+        if "criteria" in values:
+            criteria_check(study.criteria, study=study)
         study.save()
         if prompts is not None and rule is not None:
             study.prompts.set(prompts)

@@ -15,6 +15,9 @@ from arena.models import Participant, ParticipantStatus, Study
 from arena.services import ArenaError, battle_token
 from arena.views import _client_ip, _error, _json_body
 
+# A criterion's answers, in the order of the arena's vote bar: (value, text, key).
+CHOICES = [("a", "A is better", "A"), ("tie", "Tie", "T"), ("both_bad", "Both are bad", "X"), ("b", "B is better", "B")]
+
 
 def _notice(
     request: HttpRequest, study: Study | None, title: str, text: str = "", status: int = 403, **extra: Any
@@ -68,7 +71,8 @@ def study_page(request: HttpRequest, slug: str) -> HttpResponse:
         return render(request, "arena/study_consent.html", {**context, "consent": markdown_html(study.consent)})
     progress = study_selectors.progress_payload(participant)
     return render(request, "arena/vote.html", {**context, "progress": progress, "auto_advance_default": False,
-                                               "min_vote_seconds": study.min_vote_seconds})  # fmt: skip
+                                               "min_vote_seconds": study.min_vote_seconds,
+                                               "criteria": study.criteria, "choices": CHOICES})  # fmt: skip
 
 
 @require_POST
@@ -113,7 +117,8 @@ def study_api_vote(request: HttpRequest, slug: str) -> JsonResponse:
         vote = study_services.study_vote_record(
             participant=participant,
             token=str(body.get("token", "")),
-            winner=str(body.get("winner", "")),
+            winner=body.get("winner"),
+            answers=body.get("answers"),
             interacted_a=bool(body.get("interacted_a")),
             interacted_b=bool(body.get("interacted_b")),
             ip=_client_ip(request),
@@ -134,7 +139,8 @@ def study_dashboard(request: HttpRequest, slug: str) -> HttpResponse:
         return _missing(request)
     state = {"open": "open", "not_open": "not open yet", "closed": "closed"}[study_services.study_state(study)]
     context = {"study": study, "figures": study_selectors.study_dashboard(study), "state": state,
-               "agreement": agreement_selectors.agreement_panel(study=study)}  # fmt: skip
+               "agreement": agreement_selectors.agreement_panel(study=study),
+               "criteria": study_selectors.criteria_answers(study)}  # fmt: skip
     return render(request, "arena/study_dashboard.html", context)
 
 

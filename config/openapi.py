@@ -134,6 +134,55 @@ def reveal_schema() -> Schema:
     )
 
 
+def study_vote_request_schema() -> Schema:
+    """A study's vote: `winner` for a study that asks its single question, `answers` for one with criteria."""
+    answers = {
+        "type": "object",
+        "description": "With criteria: exactly one answer per criterion key (docs/studies.md#criteria). A missing or "
+        "unknown key, or an answer not in the enumeration, is a 400 naming it; nothing is stored then.",
+        "additionalProperties": {"type": "string", "enum": Winner.values},
+    }
+    schema = vote_request_schema()
+    schema["properties"] = schema["properties"] | {
+        "winner": {**schema["properties"]["winner"], "description": "Without criteria only."},
+        "answers": answers,
+    }
+    schema["required"] = ["token"]
+    return schema
+
+
+def study_board_schema() -> Schema:
+    """A study's board for one criterion (docs/studies.md#the-study-board)."""
+    matrix = {"type": "array", "items": {"type": "array", "items": nullable({"type": "number"})}}
+    criterion = obj({"key": {"type": "string"}, "label": {"type": "string"}, "help": {"type": "string"}})
+    return obj(
+        {
+            "study": {"type": "string", "description": "The study's slug."},
+            "title": {"type": "string"},
+            "criterion": {"type": "string", "description": "The criterion's key; empty for a single-question study."},
+            "criterion_label": {"type": "string"},
+            "criteria": {"type": "array", "items": criterion, "maxItems": 4},
+            "public": {"type": "boolean", "description": "Whether the study publishes its board (else staff only)."},
+            "counted_votes": {"type": "integer", "minimum": 0, "description": "The study's counted votes now."},
+            "updating": {
+                "type": "boolean",
+                "description": "The stored board lags the counted votes: a refit is scheduled in the background.",
+            },
+            "min_votes": {"type": "integer", "description": "Below this many battles a model is provisional."},
+            "board": nullable({"type": "string", "description": "The stored board's id; null before the first."}),
+            "created_at": {"type": "string", "format": "date-time"},
+            "n_votes": {"type": "integer", "minimum": 0, "description": "The votes the stored board was fitted on."},
+            "votes_hash": {"type": "string", "description": "SHA-256 over the exact vote set."},
+            "options": {"type": "object", "description": "bootstrap, seed, anchor, alpha, exclusions, mle_exists."},
+            "rows": {"type": "array", "items": ref("BoardRow")},
+            "models": {"type": "array", "items": {"type": "string"}, "description": "The order of the matrices."},
+            "win_matrix": matrix,
+            "count_matrix": matrix,
+        },
+        required=["study", "criterion", "criteria", "public", "counted_votes", "updating", "board", "n_votes", "rows"],
+    )
+
+
 def study_reveal_schema() -> Schema:
     schema = reveal_schema()
     schema["properties"] = schema["properties"] | {
@@ -489,12 +538,45 @@ def study_operations() -> dict[str, Schema]:
     }
     vote = vote_operation()["post"] | {"operationId": "studyVoteRecord", "parameters": [slug]}
     vote["summary"] = "Record a participant's vote; at the quota or a failed gate, the code and where to go"
+    vote["requestBody"] = {"required": True, "content": {JSON: {"schema": ref("StudyVoteRequest")}}}
     vote["responses"] = vote["responses"] | {
+        "400": refusal(
+            "Not a JSON object, a forged token, or answers that do not fit the study: an unknown choice, `winner` "
+            "to a study with criteria or `answers` to one without, a missing or unknown criterion, a bad answer."
+        ),
+        "409": refusal("This battle has already been voted on (with other answers)."),
         "200": json_response("The vote (names only if the study reveals them) and the progress.", ref("StudyReveal")),
         "403": refused,
         "404": missing,
     }
-    return {"/study/{slug}/api/battles/": {"post": battle}, "/study/{slug}/api/vote/": {"post": vote}}
+    board = get_operation(
+        "studyBoard",
+        "A study's board for one criterion: ratings from the study's counted votes only (staff only unless public)",
+        json_response("The latest stored board, and whether a refit is under way.", ref("StudyBoard")),
+        parameters=[
+            slug,
+            {
+                "name": "criterion",
+                "in": "query",
+                "description": "A criterion's key; by default the study's first (empty for a single-question study).",
+                "schema": {"type": "string"},
+            },
+        ],
+    )
+    board_missing = refusal(
+        "No such study, or a criterion the study does not ask (named in the error); or an address with no slug "
+        "in it (an HTML page)."
+    )
+    board_missing["content"].update(html_response("")["content"])
+    board["get"]["responses"] |= {
+        "403": refusal("The study's board is not public and the request is not from staff."),
+        "404": board_missing,
+    }
+    return {
+        "/study/{slug}/api/battles/": {"post": battle},
+        "/study/{slug}/api/vote/": {"post": vote},
+        "/study/{slug}/api/board/": board,
+    }
 
 
 def board_operations() -> dict[str, Schema]:
@@ -715,6 +797,8 @@ def openapi_schema() -> Schema:
                 "StudyBattle": {"allOf": [ref("Battle"), obj({"study": ref("StudyProgress")})]},
                 "StudyReveal": study_reveal_schema(),
                 "Agreement": agreement_schema(),
+                "StudyVoteRequest": study_vote_request_schema(),
+                "StudyBoard": study_board_schema(),
                 "BoardRow": board_row_schema(),
                 "Board": board_schema(),
                 "History": history_schema(),

@@ -15,6 +15,7 @@ class LeaderboardConfig(AppConfig):
         from metrics import signals as metrics_signals
 
         arena_signals.votes_changed.connect(tasks.refresh_request, dispatch_uid=REFRESH_UID)
+        arena_signals.votes_changed.connect(tasks.study_refresh_request, dispatch_uid="leaderboard-study-refresh")
         arena_signals.ratings_wanted.connect(selectors.sampler_ratings, dispatch_uid="leaderboard-sampler-ratings")
         signals.snapshots_stored.connect(tasks.report_request, dispatch_uid="leaderboard-correlation")
         metrics_signals.metrics_changed.connect(tasks.metrics_changed, dispatch_uid="leaderboard-correlation-metrics")

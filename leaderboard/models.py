@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.db import models
 
-from arena.models import new_public_id
+from arena.models import Study, new_public_id
 
 
 class Snapshot(models.Model):
@@ -35,6 +35,35 @@ class Snapshot(models.Model):
     def __str__(self) -> str:
         scope = f"{self.task or 'overall'}/{self.category or self.family or 'all'}"
         return f"{scope} @ {self.created_at:%Y-%m-%d %H:%M} ({self.n_votes} votes)"
+
+
+class StudyBoard(models.Model):
+    """One study's board for one criterion, fitted from that study's counted votes only.
+
+    Kept apart from `Snapshot` so that no public board, history or snapshot address can reach it:
+    a study's results are shown to staff unless the study publishes its board (`Study.board_public`).
+    `criterion` is the criterion's key, or empty for a study that asks its single question.
+    """
+
+    public_id = models.CharField(max_length=32, unique=True, default=new_public_id, editable=False)
+    study = models.ForeignKey(Study, on_delete=models.CASCADE, related_name="boards")
+    criterion = models.CharField(max_length=32, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    n_votes = models.PositiveIntegerField()
+    votes_hash = models.CharField(max_length=64)
+    options = models.JSONField(default=dict)
+    rows = models.JSONField(default=list)
+    models_order = models.JSONField(default=list)
+    win_matrix = models.JSONField(default=list)
+    count_matrix = models.JSONField(default=list)
+    compute_seconds = models.FloatField(default=0.0)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["study", "criterion", "-created_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.study.slug}/{self.criterion or 'vote'} @ {self.created_at:%Y-%m-%d %H:%M} ({self.n_votes} votes)"
 
 
 class ReportStatus(models.TextChoices):

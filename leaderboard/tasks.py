@@ -8,13 +8,19 @@ from celery import shared_task
 from django.conf import settings
 
 from arena import background
-from leaderboard import correlation_services, services
+from leaderboard import correlation_services, services, study_services
 
 
 @shared_task(acks_late=True)
 def refresh_leaderboards() -> int:
     """Recompute every board whose votes changed (queued, debounced, after votes)."""
     return len(services.snapshots_refresh())
+
+
+@shared_task(acks_late=True)
+def refresh_study_boards() -> int:
+    """Refit every study board whose votes changed (queued, debounced, after study votes)."""
+    return len(study_services.study_boards_refresh())
 
 
 @shared_task(acks_late=True)
@@ -29,6 +35,15 @@ def refresh_request(**kwargs: Any) -> None:
     """Receiver of `arena.signals.votes_changed`: a burst of votes within the debounce window makes one refresh."""
     background.debounced(
         key=services.PENDING_KEY, delay=float(settings.LEADERBOARD_DEBOUNCE_SECONDS), task=refresh_leaderboards
+    )
+
+
+def study_refresh_request(*, study: int | None = None, **kwargs: Any) -> None:
+    """Receiver of `arena.signals.votes_changed`: a burst of a study's votes makes one refit of the study boards."""
+    if study is None:
+        return
+    background.debounced(
+        key=study_services.PENDING_KEY, delay=float(settings.LEADERBOARD_DEBOUNCE_SECONDS), task=refresh_study_boards
     )
 
 

@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('arena', '0003_studies'),
+        ('arena', '0004_criteria'),
     ]
 
     operations = [

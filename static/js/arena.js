@@ -12,6 +12,11 @@ const TASK_LABELS = { "text-to-3d": "Text to 3D", "image-to-3d": "Image to 3D" }
 const WINNER_TEXT = { a: "A is better", b: "B is better", tie: "Tie", both_bad: "Both are bad" };
 const KEYS = { a: "a", 1: "a", b: "b", 2: "b", t: "tie", 3: "tie", x: "both_bad", 4: "both_bad" };
 
+// A study with criteria asks each of them on one screen: a row of four answers per criterion, one submit.
+const criteriaForm = byId("criteria-form");
+const criterionRows = criteriaForm ? [...criteriaForm.querySelectorAll(".criterion")] : [];
+const CRITERIA = criterionRows.map((row) => row.dataset.criterion);
+
 const viewers = {
   a: new ModelViewer(byId("stage-a"), { label: "Model A" }),
   b: new ModelViewer(byId("stage-b"), { label: "Model B" }),
@@ -30,6 +35,8 @@ const state = {
   battle: null,
   result: null,
   study: null, // within a study: { done, quota, status, code, next }
+  answers: {}, // a study's criteria: { key: winner } on this screen
+  row: 0, // the criterion row the keys answer
   error: "",
   viewers,
   cameras: () => ({ a: viewers.a.cameraState(), b: viewers.b.cameraState() }),
@@ -90,7 +97,14 @@ function setPhase(phase) {
 function updateControls() {
   const canVote = state.phase === "ready" && !state.busy;
   for (const button of document.querySelectorAll(".vote")) button.disabled = !canVote;
-  byId("vote-bar").setAttribute("aria-busy", state.busy ? "true" : "false");
+  if (criteriaForm) {
+    for (const input of criteriaForm.querySelectorAll("input[type=radio]")) input.disabled = !canVote;
+    criterionRows.forEach((row, i) => row.classList.toggle("is-current", canVote && i === state.row));
+    byId("criteria-submit").disabled = !canVote || !answersComplete();
+    criteriaForm.setAttribute("aria-busy", state.busy ? "true" : "false");
+  } else {
+    byId("vote-bar").setAttribute("aria-busy", state.busy ? "true" : "false");
+  }
   byId("skip-button").hidden = state.phase === "voted" || state.phase === "finished";
   byId("skip-button").disabled = state.busy;
   byId("next-button").hidden = state.phase !== "voted";
@@ -181,6 +195,9 @@ async function nextPair() {
   state.busy = false;
   state.loaded = { a: false, b: false };
   state.showing = { a: "", b: "" };
+  state.answers = {};
+  state.row = 0;
+  if (criteriaForm) criteriaForm.reset();
   clearReveal();
   showError("");
   showPrompt(null);
@@ -245,23 +262,24 @@ async function loadSide(side, asset, seq) {
 
 // ---- voting ----------------------------------------------------------------
 
-async function vote(winner) {
+// `answers` (a study's criteria, the first one's answer being `winner`) or the single `winner`.
+async function vote(winner, answers = null) {
   if (state.phase !== "ready" || state.busy || !state.battle) return;
   state.busy = true;
   updateControls();
-  const button = document.querySelector(`.vote[data-winner="${winner}"]`);
+  const button = answers ? byId("criteria-submit") : document.querySelector(`.vote[data-winner="${winner}"]`);
   button.classList.add("is-sending");
-  say("Sending your vote…");
+  say(answers ? "Sending your answers…" : "Sending your vote…");
   const seq = pairSeq;
   try {
     const result = await post(root.dataset.voteUrl, {
       token: state.battle.token,
-      winner,
+      ...(answers ? { answers } : { winner }),
       interacted_a: viewers.a.interacted,
       interacted_b: viewers.b.interacted,
     });
     if (seq !== pairSeq) return;
-    state.result = { ...result, winner };
+    state.result = { ...result, winner, answers };
     state.busy = false;
     setVotesToday(result.votes_today);
     showProgress(result.study);
@@ -283,12 +301,18 @@ async function vote(winner) {
   }
 }
 
+function votedText(winner) {
+  if (!criteriaForm) return `You voted “${WINNER_TEXT[winner]}”.`;
+  const parts = CRITERIA.map((key, i) => `${criterionLabel(i)}: ${WINNER_TEXT[state.answers[key]]}`);
+  return `Your answers: ${parts.join("; ")}.`;
+}
+
 function reveal(result, winner) {
   if (!result.reveal) {
     // A study without the reveal: the choice is confirmed, the names stay hidden.
     for (const side of SIDES) byId(`side-${side}`).classList.add(verdictClass(side, winner));
     const note = result.counted === false ? ` ${result.note || "This vote was kept but not counted."}` : "";
-    say(`You voted “${WINNER_TEXT[winner]}”.${note}`, result.counted === false ? "warn" : "ok");
+    say(`${votedText(winner)}${note}`, result.counted === false ? "warn" : "ok");
     return;
   }
   const names = [];
@@ -307,7 +331,7 @@ function reveal(result, winner) {
     byId(`side-${side}`).classList.add(verdictClass(side, winner));
     names.push(`Model ${side.toUpperCase()} was ${info.name || "unknown"}`);
   }
-  let text = `You voted “${WINNER_TEXT[winner]}”. ${names.join("; ")}.`;
+  let text = `${votedText(winner)} ${names.join("; ")}.`;
   if (result.counted === false) text += ` ${result.note || "This vote was kept but not counted."}`;
   say(text, result.counted === false ? "warn" : "ok");
 }
@@ -319,6 +343,37 @@ function verdictClass(side, winner) {
 }
 
 // ---- a study ---------------------------------------------------------------
+
+function answersComplete() {
+  return CRITERIA.every((key) => state.answers[key]);
+}
+
+function criterionLabel(index) {
+  return criterionRows[index].querySelector(".criterion-label").textContent;
+}
+
+// Answer one criterion's row, then move to the next row still unanswered (the same one when all are).
+function answer(index, winner) {
+  if (state.phase !== "ready" || state.busy) return;
+  const input = criterionRows[index].querySelector(`input[value="${winner}"]`);
+  input.checked = true;
+  state.answers[CRITERIA[index]] = winner;
+  const order = CRITERIA.map((_, i) => (index + 1 + i) % CRITERIA.length);
+  const next = order.find((i) => !state.answers[CRITERIA[i]]);
+  state.row = next === undefined ? index : next;
+  updateControls();
+  say(next === undefined ? "All answered: press Enter or Submit answers." : `Next: ${criterionLabel(next)}.`);
+}
+
+function submitAnswers() {
+  if (state.phase !== "ready" || state.busy) return;
+  const missing = CRITERIA.map((key, i) => (state.answers[key] ? "" : criterionLabel(i))).filter(Boolean);
+  if (missing.length) {
+    say(`Please answer every row first: ${missing.join(", ")}.`, "warn");
+    return;
+  }
+  vote(state.answers[CRITERIA[0]], { ...state.answers });
+}
 
 function showProgress(study) {
   if (!study) return;
@@ -399,6 +454,23 @@ function setupToolbar() {
   byId("reset-button").addEventListener("click", () => link.resetView());
 }
 
+function setupCriteria() {
+  if (!criteriaForm) return;
+  criterionRows.forEach((row, index) => {
+    for (const input of row.querySelectorAll("input[type=radio]")) {
+      input.addEventListener("change", () => answer(index, input.value));
+    }
+    row.addEventListener("focusin", () => {
+      state.row = index;
+      updateControls();
+    });
+  });
+  criteriaForm.addEventListener("submit", (event) => {
+    event.preventDefault();
+    submitAnswers();
+  });
+}
+
 function setupActions() {
   for (const button of document.querySelectorAll(".vote")) {
     button.addEventListener("click", () => vote(button.dataset.winner));
@@ -427,7 +499,12 @@ function setupActions() {
     const key = event.key.toLowerCase();
     if (KEYS[key] && state.phase === "ready") {
       event.preventDefault();
-      vote(KEYS[key]);
+      if (criteriaForm) answer(state.row, KEYS[key]);
+      else vote(KEYS[key]);
+    } else if (key === "enter" && criteriaForm && state.phase === "ready") {
+      if (target.closest && target.closest("button, a")) return; // the focused button does it
+      event.preventDefault();
+      submitAnswers();
     } else if ((key === "n" || key === "enter") && state.phase === "voted") {
       // Enter on a focused button or link already activates it.
       if (key === "enter" && target.closest && target.closest("button, a")) return;
@@ -451,6 +528,7 @@ function setupLive() {
 }
 
 setupToolbar();
+setupCriteria();
 setupActions();
 setupLive();
 nextPair();

@@ -9,8 +9,9 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
 
 from arena import selectors
+from arena.models import Study
 from arena.services import ArenaError
-from arena.study_services import PromptRule, study_save
+from arena.study_services import PromptRule, criteria_help, criteria_parse, study_save
 
 # Option -> Study field, for the options that set one field as given.
 FIELDS = {
@@ -32,6 +33,8 @@ OPTION_OF = {field: option for option, field in FIELDS.items()} | {
     "instructions": "instructions",
     "consent": "consent",
     "slug": "slug",
+    "criteria": "criteria",
+    "board_public": "board-public",
 }
 
 
@@ -81,6 +84,18 @@ class Command(BaseCommand):
         parser.add_argument("--completion-code")
         parser.add_argument("--screenout-url", help="where a failed gate sends participants; {code} is replaced")
         parser.add_argument("--screenout-code")
+        parser.add_argument(
+            "--criteria",
+            help='one to four "key:Label" or "key:Label:help" items, comma-separated, answered on one screen; '
+            'the first is the main vote. "" for the single question',
+        )
+        parser.add_argument(
+            "--criterion-help", action="append", default=[], metavar="KEY=TEXT", help="a criterion's help text"
+        )
+        board = parser.add_mutually_exclusive_group()
+        board.add_argument("--board-public", dest="board_public", action="store_true", default=None,
+                           help="anyone may see the study board (default: staff only)")  # fmt: skip
+        board.add_argument("--no-board-public", dest="board_public", action="store_false")
 
     def handle(self, *args: Any, slug: str, **options: Any) -> None:
         values = {field: options[option] for option, field in FIELDS.items() if options[option] is not None}
@@ -92,6 +107,10 @@ class Command(BaseCommand):
                 values[field] = _when(options[option], option)
         if options["reveal"] is not None:
             values["reveal"] = options["reveal"]
+        if options["board_public"] is not None:
+            values["board_public"] = options["board_public"]
+        if options["criteria"] is not None or options["criterion_help"]:
+            values["criteria"] = self._criteria(options["criteria"], options["criterion_help"], slug)
         rule = None
         if any(options[o] for o in ("task", "family", "category", "prompts")):
             slugs = tuple(_names(options["prompts"]) or ())
@@ -119,6 +138,24 @@ class Command(BaseCommand):
         )
         if pool < 2:
             self.stdout.write(self.style.WARNING("warning: fewer than two rendered outputs: no pair can be served"))
+
+    def _criteria(self, text: str | None, helps: list[str], slug: str) -> list[dict[str, str]]:
+        """The criteria given (or the study's own, for help texts alone), with the help texts set."""
+        if text is not None:
+            criteria = criteria_parse(text)
+        else:
+            study = Study.objects.filter(slug=slug).first()
+            criteria = [dict(criterion) for criterion in (study.criteria if study else [])]
+        pairs = {}
+        for item in helps:
+            key, sep, help_text = item.partition("=")
+            if not sep:
+                raise CommandError(f"--criterion-help: {item!r} is not KEY=TEXT")
+            pairs[key.strip()] = help_text
+        try:
+            return criteria_help(criteria, pairs)
+        except ValidationError as exc:
+            raise CommandError(f"--criterion-help: {' '.join(exc.message_dict['criteria'])}") from None
 
     def _read(self, path: Path, option: str) -> str:
         try:

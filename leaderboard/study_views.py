@@ -1,0 +1,100 @@
+"""A study's board: ratings from its own votes, one board per criterion (staff only unless published)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import render
+from django.urls import reverse
+from django.views.decorators.http import require_GET
+
+from arena.models import Study
+from leaderboard import study_selectors, tasks
+from leaderboard.models import StudyBoard
+
+
+class BoardRefused(Exception):
+    """No such study or criterion (404), or a private board asked for by someone not staff (403)."""
+
+    def __init__(self, message: str, status: int) -> None:
+        super().__init__(message)
+        self.message, self.status = message, status
+
+
+def _board_query(request: HttpRequest, slug: str) -> tuple[Study, str]:
+    """The study and the criterion asked for (its first criterion by default; "" without criteria)."""
+    study = Study.objects.filter(slug=slug).first()
+    if study is None:
+        raise BoardRefused("No such study.", 404)
+    if not study.board_public and not (request.user.is_active and request.user.is_staff):
+        raise BoardRefused("This study's board is shown to staff only until the study publishes it.", 403)
+    keys = [criterion["key"] for criterion in study.criteria]
+    criterion = request.GET.get("criterion", keys[0] if keys else "")
+    if criterion not in (keys or [""]):
+        expected = ", ".join(keys) if keys else "none: this study asks a single question"
+        raise BoardRefused(f"Unknown criterion {criterion!r} in the query parameter 'criterion' ({expected}).", 404)
+    return study, criterion
+
+
+def study_board_payload(study: Study, criterion: str) -> dict[str, Any]:
+    """The latest board of a study's criterion; schedules a refit when the counted votes moved on since."""
+    board: StudyBoard | None = study_selectors.latest_study_board(study=study, criterion=criterion)
+    counted = study_selectors.study_counted_votes(study=study)
+    updating = counted > 0 and (board is None or board.n_votes != counted)
+    if updating:
+        tasks.study_refresh_request(study=study.id)  # in the background: never a bootstrap inside a request
+    labels = {c["key"]: c["label"] for c in study.criteria}
+    payload: dict[str, Any] = {
+        "study": study.slug,
+        "title": study.title,
+        "criterion": criterion,
+        "criterion_label": labels.get(criterion, "Which is better?"),
+        "criteria": study.criteria,
+        "public": study.board_public,
+        "counted_votes": counted,
+        "updating": updating,
+        "min_votes": settings.LEADERBOARD_MIN_VOTES,
+        "board": None,
+        "n_votes": 0,
+        "rows": [],
+    }
+    if board is None:
+        return payload
+    return payload | {
+        "board": board.public_id,
+        "created_at": board.created_at.isoformat(),
+        "n_votes": board.n_votes,
+        "votes_hash": board.votes_hash,
+        "options": board.options,
+        "rows": board.rows,
+        "models": board.models_order,
+        "win_matrix": board.win_matrix,
+        "count_matrix": board.count_matrix,
+    }
+
+
+@require_GET
+def study_board_page(request: HttpRequest, slug: str) -> HttpResponse:
+    try:
+        study, criterion = _board_query(request, slug)
+    except BoardRefused as exc:
+        if exc.status == 404:
+            raise Http404(exc.message) from None
+        if not request.user.is_authenticated:
+            return redirect_to_login(request.get_full_path(), reverse("admin:login"))
+        raise PermissionDenied(exc.message) from None
+    context = {"study": study, "board": study_board_payload(study, criterion)}
+    return render(request, "leaderboard/study_board.html", context)
+
+
+@require_GET
+def study_api_board(request: HttpRequest, slug: str) -> JsonResponse:
+    try:
+        study, criterion = _board_query(request, slug)
+    except BoardRefused as exc:
+        return JsonResponse({"error": exc.message}, status=exc.status)
+    return JsonResponse(study_board_payload(study, criterion))
