@@ -10,54 +10,22 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from django.core.files.base import ContentFile
 
-from arena.models import Asset, Generator, Participant, Prompt, Status, Study, Vote
-from tests.arena.browser_helpers import artifact, shape, wait_ready
+from arena.models import Participant, Study, Vote
+from tests.arena.browser_helpers import artifact, wait_ready
+from tests.arena.study_browser import LINK, PROLIFIC_DONE, SECRETS, prolific_page, shapes_study
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-PID = "5f1e0c9a7b3d2e4f6a8b0c1d"
-LINK = f"/study/shapes/?PROLIFIC_PID={PID}&STUDY_ID=60aa0bb0cc0dd0ee0ff00112&SESSION_ID=sess0123456789"
-PROLIFIC_DONE = "https://app.prolific.com/submissions/complete?cc=C0MPL3T3"
-SECRETS = ("Zephyr-Secret-9", "Quill-Hidden-7", "Nimbus-Covert-3")
 
 
 @pytest.fixture
 def page(browser, live_server) -> Iterator:  # type: ignore[no-untyped-def,type-arg]
-    context = browser.new_context(viewport={"width": 1280, "height": 900}, base_url=live_server.url)
-    context.route("https://app.prolific.com/**", lambda route: route.fulfill(body="Prolific: submission complete"))
-    page = context.new_page()
-    page.set_default_timeout(30_000)
-    errors: list[str] = []
-    page.on("pageerror", lambda error: errors.append(str(error)))
-    yield page
-    context.close()
-    assert not errors, f"the page threw: {errors}"
+    yield from prolific_page(browser, live_server)
 
 
 @pytest.fixture
 def study(media_root) -> Study:  # type: ignore[no-untyped-def]
-    """Two prompts, three secret models (six pairs), a quota of two, no reveal."""
-    prompts = [Prompt.objects.create(slug=slug, text=f"A {slug} made of simple parts") for slug in ("chair", "lamp")]
-    for name, kinds in zip(SECRETS, (("chair", "lamp"), ("blob", "chair"), ("lamp", "blob")), strict=True):
-        generator = Generator.objects.create(name=name)
-        for prompt, kind in zip(prompts, kinds, strict=True):
-            asset = Asset(prompt=prompt, generator=generator, status=Status.OK, stats={"triangles": 500})
-            asset.glb.save(f"{asset.public_id}/model.glb", ContentFile(shape(kind)), save=False)
-            asset.save()
-    study = Study.objects.create(
-        slug="shapes",
-        title="Which shape is better?",
-        instructions="Look at both models, then pick the **better** one.",
-        consent="Your answers are stored without your name.",
-        quota=2,
-        min_vote_seconds=0,
-        completion_url="https://app.prolific.com/submissions/complete?cc={code}",
-        completion_code="C0MPL3T3",
-    )
-    study.prompts.set(prompts)
-    return study
+    return shapes_study(instructions="Look at both models, then pick the **better** one.")
 
 
 def test_a_prolific_participant_consents_votes_to_the_quota_and_returns_with_the_code(page, study):

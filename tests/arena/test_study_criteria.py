@@ -203,8 +203,8 @@ def test_the_criteria_keys_cannot_change_once_the_study_has_votes(participant_cl
 
 def test_the_admin_form_reads_criteria_one_a_line(cast, study):
     data = {
-        "slug": "shapes", "title": "Shapes", "prompts": [p.id for p in cast.prompts], "quota": 2, "gold_rate": 0, "repeat_rate": 0,
-        "gate_pairs": 0, "gate_pass": 0, "min_vote_seconds": 0, "completion_code": "C0MPL3T3",
+        "slug": "shapes", "title": "Shapes", "prompts": [p.id for p in cast.prompts], "quota": 2, "gold_rate": 0,
+        "repeat_rate": 0, "gate_pairs": 0, "gate_pass": 0, "min_vote_seconds": 0, "completion_code": "C0MPL3T3",
         "criteria": "fidelity | Prompt fidelity | Does it show what the prompt asks?\n\noverall | Overall\n",
     }  # fmt: skip
     form = StudyForm(data=data, instance=study)
