@@ -1635,7 +1635,7 @@ def _fast_battles(data: bytes, models: Sequence[str] | None) -> Battles | None:
         names = tuple(sorted(set(model_a).union(model_b)))
     else:
         names = tuple(models)
-        if len(set(names)) != len(names) or not set(names).issuperset(model_a, model_b):
+        if len(set(names)) != len(names) or not set(model_a).union(model_b) <= set(names):
             return None
     index = {name: k for k, name in enumerate(names)}
     code = {winner: k for k, winner in enumerate(WINNERS)}
