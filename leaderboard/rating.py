@@ -810,7 +810,7 @@ def win_matrices(
     def dense(rows: IntArray, cols: IntArray, values: FloatArray) -> FloatArray:
         """Sum of ``values`` at ``(rows, cols)`` in an n x n matrix."""
         flat = np.bincount(rows * n_items + cols, weights=values, minlength=n_items * n_items)
-        return flat.reshape(n_items, n_items)
+        return np.asarray(flat, dtype=np.float64).reshape(n_items, n_items)
 
     count_ab = dense(a_, b_, c)
     battles = count_ab + count_ab.T
@@ -1597,8 +1597,10 @@ def _record_decoders() -> tuple[Any, Any, tuple[type[Exception], ...]] | None:
     # The keys of a battle record the board uses; others are skipped unread.
     name = Annotated[str, msgspec.Meta(min_length=1)]
     winner = Literal[WINNERS]  # type: ignore[valid-type]
-    fields = [("model_a", name), ("model_b", name), ("winner", winner), ("anony", bool, True)]
-    record = msgspec.defstruct("Record", fields, gc=False)
+    fields: list[tuple[str, Any] | tuple[str, Any, Any]] = [
+        ("model_a", name), ("model_b", name), ("winner", winner), ("anony", bool, True),
+    ]  # fmt: skip
+    record: Any = msgspec.defstruct("Record", fields, gc=False)
     errors = (msgspec.DecodeError, msgspec.ValidationError)
     return msgspec.json.Decoder(list[record]), msgspec.json.Decoder(record), errors
 
