@@ -176,7 +176,7 @@ def main(argv: list[str] | None = None) -> int:
     verdict = "met" if ratio >= 20 else "not met"
     print(f"\nOurs is **{ratio:.0f}x** faster than the reference (goal 20x: {verdict}).")
     print(
-        f"Largest rating difference {diff['rating']:.4f} points (goal under 1); largest difference of an "
+        f"Largest rating difference {diff['rating']:.2g} points (goal under 1); largest difference of an "
         f"interval bound {diff['bound']:.2f} points; median 95% interval width {diff['width_ours']:.2f} (ours) "
         f"and {diff['width_reference']:.2f} (reference) points."
     )
