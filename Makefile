@@ -13,7 +13,7 @@ TEST_REDIS_URL ?= redis://127.0.0.1:6379/15
 export TEST_DATABASE_URL TEST_REDIS_URL
 
 .PHONY: help install install-metrics system-deps run serve demo test test-fast lint lint-js format migrations-check ci \
-        bench bench-render bench-release bench-memory bench-rating bench-refresh bench-sampling bench-arena bench-metrics bench-import bench-glb bench-agreement clean
+        bench bench-render bench-release bench-memory bench-rating bench-rating-cli bench-refresh bench-sampling bench-arena bench-metrics bench-import bench-glb bench-agreement clean
 
 help:
 	@echo "make run     set up, import and render the demo, serve on http://$(HOST):$(PORT)"
@@ -107,6 +107,7 @@ bench: install
 	set -o pipefail; $(MAKE) --no-print-directory bench-render | tee $(BENCH_OUT)/render.md
 	set -o pipefail; $(MAKE) --no-print-directory bench-release | tee $(BENCH_OUT)/release.md
 	set -o pipefail; $(MAKE) --no-print-directory bench-rating | tee $(BENCH_OUT)/rating.md
+	set -o pipefail; $(MAKE) --no-print-directory bench-rating-cli | tee $(BENCH_OUT)/rating-cli.md
 	set -o pipefail; $(MAKE) --no-print-directory bench-refresh | tee $(BENCH_OUT)/refresh.md
 	set -o pipefail; $(MAKE) --no-print-directory bench-sampling | tee $(BENCH_OUT)/sampling.md
 	set -o pipefail; $(MAKE) --no-print-directory bench-metrics | tee $(BENCH_OUT)/metrics.md
@@ -116,7 +117,7 @@ bench: install
 	set -o pipefail; $(MAKE) --no-print-directory bench-agreement | tee $(BENCH_OUT)/agreement.md
 	set -o pipefail; $(MAKE) --no-print-directory bench-memory | tee $(BENCH_OUT)/memory.md
 	$(PY) -m config.benchdoc machine
-	@for name in render release rating refresh sampling metrics arena import glb agreement memory; do \
+	@for name in render release rating rating-cli refresh sampling metrics arena import glb agreement memory; do \
 	  $(PY) -m config.benchdoc section $$name $(BENCH_OUT)/$$name.md || exit 1; \
 	done
 	@echo "docs/benchmarks.md updated"
@@ -134,6 +135,18 @@ bench-memory: install
 
 bench-rating: install
 	@$(PY) -m leaderboard.bench
+
+# The chat arena's rating code (arena-rank) pins numpy 2, which bpy excludes: it gets its own venv.
+REF_VENV := $(BENCH_OUT)/ref-venv
+
+$(REF_VENV)/.installed: requirements-bench-reference.txt
+	test -d $(REF_VENV) || $(PYTHON) -m venv $(REF_VENV)
+	$(REF_VENV)/bin/python -m pip install --quiet -r requirements-bench-reference.txt
+	touch $@
+
+# `python -m leaderboard.rating` on 1M battles against the reference, as whole processes.
+bench-rating-cli: install $(REF_VENV)/.installed
+	@$(PY) -m leaderboard.bench_cli --reference-python $(REF_VENV)/bin/python
 
 bench-refresh: install
 	@$(PY) -m leaderboard.bench --refresh

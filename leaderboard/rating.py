@@ -56,24 +56,27 @@ Outcome codes used by the array functions are the positions in
 from __future__ import annotations
 
 import argparse
+import codecs
 import csv
+import functools
 import io
 import json
 import math
+import operator
 import os
+import re
 import sys
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Annotated, Any, Literal
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
-from scipy.optimize import minimize
-from scipy.sparse import coo_matrix
-from scipy.sparse.csgraph import connected_components
-from scipy.special import expit
 from threadpoolctl import threadpool_limits
+
+# scipy is imported where it is used (L-BFGS, the controlled fit): the command
+# line's plain board does not need it, and importing it costs half a second.
 
 __all__ = [
     "A_WINS",
@@ -320,13 +323,24 @@ def bt_objective(
     w, n = np.asarray(wins_i, dtype=np.float64), np.asarray(totals, dtype=np.float64)
     d = theta[i] - theta[j]
     value = float(np.sum(n * np.logaddexp(0.0, -d) + (n - w) * d) + alpha * theta @ theta)
-    g_d = n * expit(d) - w
+    g_d = n * _expit(d) - w
     size = theta.size
     grad = np.bincount(i, g_d, minlength=size) - np.bincount(j, g_d, minlength=size)
     return value, grad + 2.0 * alpha * theta
 
 
+def _expit(x: NDArray[Any]) -> FloatArray:
+    """The logistic function ``1 / (1 + exp(-x))`` (scipy's ``expit``, without importing scipy)."""
+    out = np.negative(x, dtype=np.float64)
+    with np.errstate(over="ignore"):  # exp overflows to inf: the value is 0, as it should be
+        np.exp(out, out=out)
+    out += 1.0
+    return np.reciprocal(out, out=out)
+
+
 def _lbfgs(cells: _Cells, wins: FloatArray, totals: FloatArray, alpha: float, init: FloatArray) -> FloatArray:
+    from scipy.optimize import minimize
+
     scale = max(float(totals.sum()), 1.0)  # per-battle objective: tolerances do not grow with n
 
     def fun(theta: FloatArray) -> tuple[float, FloatArray]:
@@ -382,7 +396,7 @@ def _newton_batch(
         if rows.size == 0:
             break
         th = theta[rows]
-        p = expit(th[:, i] - th[:, j])
+        p = _expit(th[:, i] - th[:, j])
         g_d = t[rows] * p - w[rows]
         mat = np.zeros((rows.size, n * n))
         mat[:, flat_ij] = g_d
@@ -434,8 +448,12 @@ def _fit_many(cells: _Cells, wins: FloatArray, totals: FloatArray, alpha: float,
 
 def _strengths(cells: _Cells, alpha: float) -> FloatArray:
     wins, totals = cells.pair_stats(cells.cell_count)
+    # Damped Newton from zero converges in a few steps whenever the estimate is
+    # finite; otherwise L-BFGS runs to its tolerance, polished by Newton where it can.
+    theta, ok = _newton_batch(cells, wins[None], totals[None], alpha, np.zeros(cells.n_items))
+    if ok[0]:
+        return theta[0] - theta[0].mean()
     theta = _lbfgs(cells, wins, totals, alpha, np.zeros(cells.n_items))
-    # Polish to machine precision where Newton converges.
     polished, ok = _newton_batch(cells, wins[None], totals[None], alpha, theta)
     if ok[0]:
         theta = polished[0]
@@ -490,6 +508,78 @@ def mle_strengths(
     return _strengths(cells, alpha)
 
 
+def multinomial_counts(rng: np.random.Generator, n: int, pvals: ArrayLike, size: int) -> IntArray:
+    """Draw ``size`` multinomial vectors of ``n`` trials: the same law as ``rng.multinomial``, cheaper.
+
+    A multinomial draw by conditional binomials costs one binomial per cell. Here
+    each cell gets an independent Poisson count with mean ``m * p`` for a total
+    ``m`` a little below ``n`` (``n - 2 sqrt(n)``). Given their sum ``s``, such
+    counts are multinomial with ``s`` trials, so a round whose sum exceeds ``n``
+    is drawn again (about one in forty), and the ``n - s`` trials still missing
+    (about ``2 sqrt(n)``) are drawn one by one from ``pvals`` and added: the
+    result is exactly multinomial with ``n`` trials.
+
+    Parameters
+    ----------
+    rng : numpy.random.Generator
+    n : int
+        Trials per draw.
+    pvals : array_like of float
+        Cell probabilities (non-negative, normalised here).
+    size : int
+        Number of draws.
+
+    Returns
+    -------
+    counts : numpy.ndarray of int
+        Shape (size, len(pvals)); every row sums to ``n``.
+    """
+    p = np.asarray(pvals, dtype=np.float64)
+    if n < 0 or p.ndim != 1 or p.size == 0 or not np.all(p >= 0) or not p.sum() > 0:
+        raise ValueError("need n >= 0 and a non-empty vector of non-negative probabilities")
+    cumulative = np.cumsum(p)
+    cumulative /= cumulative[-1]  # the last is exactly 1.0
+    p = np.diff(cumulative, prepend=0.0)
+    mean_total = max(n - 2.0 * math.sqrt(n), 0.0)
+    if mean_total > 0:
+        lam = p * mean_total
+        counts = rng.poisson(lam, size=(size, p.size))
+        totals = counts.sum(axis=1)
+        over = np.flatnonzero(totals > n)
+        while over.size:
+            counts[over] = rng.poisson(lam, size=(over.size, p.size))
+            totals[over] = counts[over].sum(axis=1)
+            over = over[totals[over] > n]
+    else:
+        counts = np.zeros((size, p.size), dtype=np.int64)
+        totals = np.zeros(size, dtype=np.int64)
+    missing = n - totals
+    cells = _categorical(cumulative, rng.random(int(missing.sum())))
+    rows = np.repeat(np.arange(size), missing)
+    counts += np.bincount(rows * p.size + cells, minlength=size * p.size).reshape(size, p.size)
+    return counts.astype(np.int64, copy=False)
+
+
+def _categorical(cumulative: FloatArray, u: FloatArray) -> IntArray:
+    """``searchsorted(cumulative, u, side="right")`` for many ``u`` in [0, 1), by a guide table.
+
+    ``cumulative`` is non-decreasing and ends at 1. Entry ``j`` of the guide is
+    the answer for ``j / K``; each ``u`` starts at its guide entry and steps
+    forward to its answer (about one step on average).
+    """
+    k = cumulative.size
+    grid = np.arange(k) / k
+    guide = np.searchsorted(cumulative, grid, side="right")
+    j = np.minimum((u * k).astype(np.intp), k - 1)
+    j -= grid[j] > u  # u * k may round up across a grid point
+    cells = np.minimum(guide[j], k - 1)
+    todo = np.flatnonzero(cumulative[cells] <= u)
+    while todo.size:  # the last cell's bound is 1 > u: the loop ends there at the latest
+        cells[todo] += 1
+        todo = todo[(cells[todo] < k - 1) & (cumulative[cells[todo]] <= u[todo])]
+    return cells
+
+
 def _bootstrap(
     cells: _Cells,
     rounds: int,
@@ -499,20 +589,28 @@ def _bootstrap(
     workers: int | None,
 ) -> FloatArray:
     n_battles = cells.n_battles
-    pvals = cells.cell_count / n_battles
+    n_pairs = cells.pair_i.size
+    # Cells laid out as (pair, result) with result 0 = i wins, 1 = j wins,
+    # 2 = tie: a resample's wins and totals per pair are then sums over a
+    # small last axis. Results that never happened have probability zero.
+    result = np.where(cells.cell_score == 1.0, 0, np.where(cells.cell_score == 0.0, 1, 2))
+    pvals = np.zeros(n_pairs * 3)
+    pvals[cells.cell_pair * 3 + result] = cells.cell_count / n_battles
     n_blocks = -(-rounds // SEED_BLOCK)
     seeds = np.random.SeedSequence(seed).spawn(n_blocks)
     # Keep each Newton batch to a few tens of megabytes.
-    per_round = max(cells.n_items**2, cells.pair_i.size, 1)
+    per_round = max(cells.n_items**2, n_pairs, 1)
     batch = int(max(1, min(SEED_BLOCK, 4_000_000 // per_round)))
 
     def block(k: int) -> FloatArray:
         size = min(SEED_BLOCK, rounds - k * SEED_BLOCK)
-        counts = np.random.default_rng(seeds[k]).multinomial(n_battles, pvals, size=size)
+        counts = multinomial_counts(np.random.default_rng(seeds[k]), n_battles, pvals, size)
+        by_pair = counts.reshape(size, n_pairs, 3)
+        totals = by_pair.sum(axis=2, dtype=np.float64)
+        wins = by_pair[:, :, 0] + 0.5 * by_pair[:, :, 2]
         out = np.empty((size, cells.n_items))
         for s in range(0, size, batch):
-            wins, totals = cells.pair_stats(counts[s : s + batch])
-            out[s : s + batch] = _fit_many(cells, wins, totals, alpha, init)
+            out[s : s + batch] = _fit_many(cells, wins[s : s + batch], totals[s : s + batch], alpha, init)
         return out
 
     if workers is None:
@@ -708,12 +806,16 @@ def win_matrices(
     """
     a_, b_, o_, c_ = _kept(*_check_rows(n_items, a, b, outcome, count), exclude_ties, exclude_bothbad)
     c = c_.astype(np.float64)
-    size = (n_items, n_items)
-    count_ab = coo_matrix((c, (a_, b_)), shape=size).toarray()
+
+    def dense(rows: IntArray, cols: IntArray, values: FloatArray) -> FloatArray:
+        """Sum of ``values`` at ``(rows, cols)`` in an n x n matrix."""
+        flat = np.bincount(rows * n_items + cols, weights=values, minlength=n_items * n_items)
+        return np.asarray(flat, dtype=np.float64).reshape(n_items, n_items)
+
+    count_ab = dense(a_, b_, c)
     battles = count_ab + count_ab.T
     credit_a = np.array([1.0, 0.0, 0.5, 0.5])[o_] * c
-    credit = coo_matrix((credit_a, (a_, b_)), shape=size).toarray()
-    credit += coo_matrix((c - credit_a, (b_, a_)), shape=size).toarray()
+    credit = dense(a_, b_, credit_a) + dense(b_, a_, c - credit_a)
     with np.errstate(invalid="ignore", divide="ignore"):
         fraction = np.where(battles > 0, credit / np.where(battles > 0, battles, 1.0), np.nan)
     return fraction, np.rint(battles).astype(np.int64)
@@ -739,11 +841,24 @@ def mle_exists(
     cells = _cells(n_items, a, b, outcome, count, exclude_ties, exclude_bothbad)
     wins, totals = cells.pair_stats(cells.cell_count)
     i, j = cells.pair_i, cells.pair_j
-    src = np.r_[i[wins > 0], j[totals - wins > 0]]
-    dst = np.r_[j[wins > 0], i[totals - wins > 0]]
-    graph = coo_matrix((np.ones(src.size), (src, dst)), shape=(n_items, n_items))
-    n_components, _ = connected_components(graph, directed=True, connection="strong")
-    return bool(n_components == 1)
+    if n_items == 0:
+        return False
+    took = np.zeros((n_items, n_items), dtype=bool)  # took[x, y]: x took credit from y
+    took[i[wins > 0], j[wins > 0]] = True
+    took[j[totals - wins > 0], i[totals - wins > 0]] = True
+    # Strongly connected if and only if every item reaches item 0 and item 0 reaches every item.
+    return _reaches_all(took) and _reaches_all(took.T)
+
+
+def _reaches_all(graph: NDArray[np.bool_]) -> bool:
+    """Whether every node of a directed graph (dense adjacency) can be reached from node 0."""
+    seen = np.zeros(graph.shape[0], dtype=bool)
+    seen[0] = True
+    frontier = seen.copy()
+    while frontier.any():
+        frontier = graph[frontier].any(axis=0) & ~seen
+        seen |= frontier
+    return bool(seen.all())
 
 
 @dataclass(frozen=True)
@@ -969,6 +1084,8 @@ def fit_controlled_strengths(
     max_iter: int = CONTROL_MAX_ITER,
 ) -> tuple[np.ndarray, np.ndarray, bool, str]:
     """Strengths (natural log-odds, mean zero) and coefficients of one fit, with convergence."""
+    from scipy.optimize import minimize
+
     k = x.shape[1]
     start = np.zeros(n_models + k) if init is None else init
     w = np.ones(a.size) if weights is None else weights
@@ -1446,6 +1563,14 @@ def read_battles(path: str, *, models: Sequence[str] | None = None, features: Se
     OSError
         If the file cannot be read.
     """
+    with open(path, "rb") as fh:
+        data = fh.read()
+    if not features:
+        fast = _fast_battles(data, models)
+        if fast is not None:
+            return fast
+    # The reader below names the line of the first bad record (and reads every
+    # file the fast one leaves to it, such as ones with NaN or lone surrogates).
     with open(path, encoding="utf-8-sig") as fh:
         text = fh.read()
     stripped = text.lstrip()
@@ -1456,6 +1581,73 @@ def read_battles(path: str, *, models: Sequence[str] | None = None, features: Se
     else:
         numbered = _json_lines_records(text, path)
     return _battles_from_numbered(numbered, models, path, features)
+
+
+# Line breaks of str.splitlines() other than \n, \r and \r\n, as UTF-8.
+_OTHER_LINE_BREAKS = re.compile(rb"[\x0b\x0c\x1c-\x1e]|\xc2\x85|\xe2\x80[\xa8\xa9]")
+
+
+@functools.cache
+def _record_decoders() -> tuple[Any, Any, tuple[type[Exception], ...]] | None:
+    """msgspec decoders of a battle list and of one battle, and msgspec's errors; None without msgspec."""
+    try:
+        import msgspec
+    except ImportError:  # pragma: no cover - msgspec is a pinned dependency
+        return None
+    # The keys of a battle record the board uses; others are skipped unread.
+    name = Annotated[str, msgspec.Meta(min_length=1)]
+    winner = Literal[WINNERS]  # type: ignore[valid-type]
+    fields: list[tuple[str, Any] | tuple[str, Any, Any]] = [
+        ("model_a", name), ("model_b", name), ("winner", winner), ("anony", bool, True),
+    ]  # fmt: skip
+    record: Any = msgspec.defstruct("Record", fields, gc=False)
+    errors = (msgspec.DecodeError, msgspec.ValidationError)
+    return msgspec.json.Decoder(list[record]), msgspec.json.Decoder(record), errors
+
+
+def _fast_battles(data: bytes, models: Sequence[str] | None) -> Battles | None:
+    """The battles of a file's bytes, decoded by msgspec; None where :func:`read_battles`'s own reader must decide.
+
+    Gives exactly what the reader below gives, or None: for any file that is
+    not plain, strict JSON with good records (a bad record, NaN, a lone
+    surrogate, unusual line breaks, ...), so that errors are the reader's.
+    """
+    decoders = _record_decoders()
+    if decoders is None:
+        return None
+    list_decoder, record_decoder, errors = decoders
+    if data.startswith(codecs.BOM_UTF8):
+        data = data[len(codecs.BOM_UTF8) :]
+    start = data.lstrip(b" \t\r\n")[:1]
+    if not start:
+        return None
+    try:
+        if start == b"[":
+            records = list_decoder.decode(data)
+        elif _OTHER_LINE_BREAKS.search(data):
+            return None
+        else:
+            records = [record_decoder.decode(line) for line in data.splitlines() if line.strip()]
+    except errors:
+        return None
+    kept = [r for r in records if r.anony]
+    model_a = list(map(operator.attrgetter("model_a"), kept))
+    model_b = list(map(operator.attrgetter("model_b"), kept))
+    if models is None:
+        names = tuple(sorted(set(model_a).union(model_b)))
+    else:
+        names = tuple(models)
+        if len(set(names)) != len(names) or not set(model_a).union(model_b) <= set(names):
+            return None
+    index = {name: k for k, name in enumerate(names)}
+    code = {winner: k for k, winner in enumerate(WINNERS)}
+    n = len(kept)
+    a = np.fromiter(map(index.__getitem__, model_a), dtype=np.int64, count=n)
+    b = np.fromiter(map(index.__getitem__, model_b), dtype=np.int64, count=n)
+    if np.any(a == b):
+        return None
+    winners = map(code.__getitem__, map(operator.attrgetter("winner"), kept))
+    return Battles(names, a, b, np.fromiter(winners, dtype=np.int64, count=n))
 
 
 def _json_lines_records(text: str, source: str) -> Iterator[tuple[int, Any]]:
