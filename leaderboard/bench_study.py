@@ -459,7 +459,7 @@ def cpu_snapshot(pids: list[int], admin_url: str) -> dict[str, float]:
 # -- the search ----------------------------------------------------------------------------
 
 
-def next_level(results: dict[int, bool], ladder: tuple[int, ...] = LADDER, resolution: int = 50) -> int | None:
+def next_level(results: dict[int, bool], ladder: tuple[int, ...] = LADDER, resolution: int = 25) -> int | None:
     """The next number of participants to try, or None when the search is done.
 
     Up the ladder while each level meets the goal; after a miss, halfway between the most
