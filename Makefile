@@ -13,7 +13,7 @@ TEST_REDIS_URL ?= redis://127.0.0.1:6379/15
 export TEST_DATABASE_URL TEST_REDIS_URL
 
 .PHONY: help install install-metrics system-deps run serve demo test test-fast lint lint-js format migrations-check ci \
-        bench bench-render bench-release bench-memory bench-rating bench-rating-cli bench-refresh bench-sampling bench-arena bench-metrics bench-import bench-glb bench-agreement clean
+        bench bench-render bench-release bench-memory bench-rating bench-rating-cli bench-refresh bench-sampling bench-arena bench-metrics bench-import bench-glb bench-agreement bench-study clean
 
 help:
 	@echo "make run     set up, import and render the demo, serve on http://$(HOST):$(PORT)"
@@ -115,9 +115,10 @@ bench: install
 	set -o pipefail; $(MAKE) --no-print-directory bench-import | tee $(BENCH_OUT)/import.md
 	set -o pipefail; $(MAKE) --no-print-directory bench-glb | tee $(BENCH_OUT)/glb.md
 	set -o pipefail; $(MAKE) --no-print-directory bench-agreement | tee $(BENCH_OUT)/agreement.md
+	set -o pipefail; $(MAKE) --no-print-directory bench-study | tee $(BENCH_OUT)/study.md
 	set -o pipefail; $(MAKE) --no-print-directory bench-memory | tee $(BENCH_OUT)/memory.md
 	$(PY) -m config.benchdoc machine
-	@for name in render release rating rating-cli refresh sampling metrics arena import glb agreement memory; do \
+	@for name in render release rating rating-cli refresh sampling metrics arena import glb agreement study memory; do \
 	  $(PY) -m config.benchdoc section $$name $(BENCH_OUT)/$$name.md || exit 1; \
 	done
 	@echo "docs/benchmarks.md updated"
@@ -170,6 +171,11 @@ bench-glb: install
 # A study's agreement panel: 300 participants x 30 votes read, computed and served.
 bench-agreement: install
 	@$(PY) -m arena.bench_agreement
+
+# A study launch, open loop: participants arriving at a set rate through consent to the quota,
+# GLBs sent by Django and by nginx (X-Accel-Redirect, when Debian's nginx is installed).
+bench-study: install
+	@$(PY) -m leaderboard.bench_study
 
 clean:
 	rm -rf var test-artifacts

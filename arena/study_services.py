@@ -141,9 +141,11 @@ def _participant_create(*, study: Study, identity: Identity | None) -> Participa
 
 def participant_from_session(*, study: Study, session: SessionBase) -> Participant:
     public_id = session.get(session_key(study))
-    participant = Participant.objects.filter(study=study, public_id=public_id).first() if public_id else None
+    found = Participant.objects.select_related("annotator").filter(study=study, public_id=public_id)
+    participant = found.first() if public_id else None
     if participant is None:
         raise ArenaError("Open the study's link first.", 403)
+    participant.study = study  # the study already read: no second query for it on each request
     # The battle files are served to the session's annotator: in a study, the participant's.
     if session.get(SESSION_KEY) != participant.annotator.public_id:
         session[SESSION_KEY] = participant.annotator.public_id
@@ -275,7 +277,7 @@ def study_vote_record(
     main = next(iter(checked.values()))
     with transaction.atomic():
         # Two votes of one participant at once: the second sees the first's progress.
-        locked = Participant.objects.select_for_update().get(id=participant.id)
+        locked = Participant.objects.select_for_update(of=("self",)).select_related("annotator").get(id=participant.id)
         locked.study = study
         _check_active(locked)
         vote = vote_record(

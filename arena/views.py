@@ -2,12 +2,14 @@ from __future__ import annotations
 
 import json
 from typing import Any
+from urllib.parse import quote
 
 from django.conf import settings
 from django.contrib.admin.views.decorators import staff_member_required
-from django.core.files.storage import default_storage
+from django.core.files.storage import FileSystemStorage, default_storage
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
+from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_GET, require_POST
 
 from arena import agreement_selectors, selectors, services
@@ -72,7 +74,7 @@ def api_vote(request: HttpRequest) -> JsonResponse:
 
 
 @require_GET
-def battle_file(request: HttpRequest, battle_id: str, side: str, view: int | None = None) -> FileResponse:
+def battle_file(request: HttpRequest, battle_id: str, side: str, view: int | None = None) -> HttpResponse:
     """A battle's GLB or clay render, addressed by battle and side so nothing names the asset."""
     # The session names its annotator once a pair was served in it: then one query finds
     # the battle, and only if it was served to this annotator. A request with neither a
@@ -91,14 +93,21 @@ def battle_file(request: HttpRequest, battle_id: str, side: str, view: int | Non
         name, content_type = (asset.views[view] if view < len(asset.views) else ""), "image/png"
     if not name:
         raise Http404("No such file")
-    try:
-        # Streamed through the web server from any storage (local disk or S3), never redirected
-        # to the storage URL: its key names the asset, and the file name sent is the battle's.
-        handle = default_storage.open(name)
-    except FileNotFoundError:
-        raise Http404("No such file") from None
     filename = f"{side}.glb" if view is None else f"{side}-{view}.png"
-    response = FileResponse(handle, content_type=content_type, filename=filename)
+    if settings.ARENA_ACCEL_REDIRECT and isinstance(default_storage, FileSystemStorage):
+        # The proxy sends the file from its internal location (deploy/nginx.conf) and drops this
+        # header: the browser still sees only the battle's address and the battle's file name.
+        response = HttpResponse(content_type=content_type)
+        response["X-Accel-Redirect"] = settings.ARENA_ACCEL_REDIRECT + quote(name)
+        response["Content-Disposition"] = content_disposition_header(as_attachment=False, filename=filename)
+    else:
+        try:
+            # Streamed through the web server from any storage (local disk or S3), never redirected
+            # to the storage URL: its key names the asset, and the file name sent is the battle's.
+            handle = default_storage.open(name)
+        except FileNotFoundError:
+            raise Http404("No such file") from None
+        response = FileResponse(handle, content_type=content_type, filename=filename)
     response["Cache-Control"] = "private, max-age=3600"
     return response
 

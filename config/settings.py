@@ -232,6 +232,22 @@ if MEDIA_STORAGE == "s3":
         },
     }
 
+# A reverse proxy sends the arena's battle files: with a prefix set (e.g. /protected/), a battle
+# file is answered with an empty response whose X-Accel-Redirect names `<prefix><storage name>`,
+# and nginx serves that file from MEDIA_ROOT through an `internal` location (deploy/nginx.conf).
+# Empty: the web process streams them. Local file storage only: with S3 they are always streamed.
+ARENA_ACCEL_REDIRECT = envstr("ARENA_ACCEL_REDIRECT", "")
+if ARENA_ACCEL_REDIRECT and not (ARENA_ACCEL_REDIRECT.startswith("/") and ARENA_ACCEL_REDIRECT.endswith("/")):
+    raise ImproperlyConfigured(
+        f"ARENA_ACCEL_REDIRECT={ARENA_ACCEL_REDIRECT!r}: expected an internal location of the proxy that "
+        "starts and ends with '/' (e.g. /protected/), or nothing to stream battle files from Django"
+    )
+if ARENA_ACCEL_REDIRECT and MEDIA_STORAGE != "filesystem":
+    raise ImproperlyConfigured(
+        f"ARENA_ACCEL_REDIRECT={ARENA_ACCEL_REDIRECT!r} needs MEDIA_STORAGE=filesystem (the proxy reads the files "
+        f"under MEDIA_ROOT); with MEDIA_STORAGE={MEDIA_STORAGE} leave it empty: battle files are streamed"
+    )
+
 SESSION_COOKIE_AGE = 60 * 60 * 24 * 365
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"

@@ -211,19 +211,19 @@ async def run_phase(httpx: Any, urls: list[str], n: int, seconds: float, *, vote
 # -- the arena being measured -------------------------------------------------------
 
 
-def database_urls(server_url: str) -> tuple[str, str]:
+def database_urls(server_url: str, name: str = BENCH_DATABASE) -> tuple[str, str]:
     """The maintenance database's URL and the bench database's, on the given PostgreSQL server."""
     parsed = urlparse(server_url)
     if parsed.scheme not in ("postgres", "postgresql") or (parsed.hostname or "127.0.0.1") not in LOOPBACK:
         raise SystemExit(f"--postgres must be a PostgreSQL server on this machine, not {server_url!r}")
-    return urlunparse(parsed._replace(path="/postgres")), urlunparse(parsed._replace(path=f"/{BENCH_DATABASE}"))
+    return urlunparse(parsed._replace(path="/postgres")), urlunparse(parsed._replace(path=f"/{name}"))
 
 
-def database_reset(admin_url: str, *, create: bool) -> None:
+def database_reset(admin_url: str, *, create: bool, database: str = BENCH_DATABASE) -> None:
     import psycopg
     from psycopg import sql
 
-    name = sql.Identifier(BENCH_DATABASE)
+    name = sql.Identifier(database)
     with psycopg.connect(admin_url, autocommit=True) as conn:
         conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(name))
         if create:

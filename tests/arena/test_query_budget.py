@@ -72,3 +72,34 @@ def test_the_count_after_a_vote_adds_one_to_the_cached_count_or_counts_afresh(ca
         assert votes_today_after_vote() == 1  # cached: one more, without a query
     cache.clear()
     assert votes_today_after_vote() == Vote.objects.count() == 0
+
+
+# A study's requests: the study, the session, the participant with their annotator, then as above
+# (pair: 2 rate limits, past pairs, the chosen assets, insert; vote: begin, the participant locked,
+# savepoint, the battle locked, any stored vote, 2 rate limits, insert, update, release, the quota's
+# count, commit), and the progress shown (one count).
+STUDY_BATTLE_QUERIES = 9
+STUDY_VOTE_QUERIES = 16
+
+
+def test_a_study_round_trip_keeps_to_its_query_budget(client, cast, django_assert_max_num_queries):  # type: ignore[no-untyped-def]
+    from arena.models import Study
+
+    study = Study.objects.create(slug="budget", title="Budget", quota=10, min_vote_seconds=0, completion_code="OK")
+    study.prompts.set(cast.prompts)
+    assert client.get("/study/budget/?PROLIFIC_PID=5f1e0c9a7b3d2e4f6a8b0c1d").status_code == 302
+    assert client.post("/study/budget/consent/", {"accept": "yes"}).status_code == 302
+
+    def pair_and_vote() -> None:
+        with django_assert_max_num_queries(STUDY_BATTLE_QUERIES):
+            battle = client.post("/study/budget/api/battles/").json()
+        with django_assert_max_num_queries(FILE_QUERIES):
+            assert client.get(battle["a"]["glb"]).status_code == 200
+        body = json.dumps({"token": battle["token"], "winner": "b"})
+        with django_assert_max_num_queries(STUDY_VOTE_QUERIES):
+            answer = client.post("/study/budget/api/vote/", body, content_type="application/json")
+        assert answer.status_code == 200 and answer.json()["study"]["done"] >= 1
+
+    client.post("/study/budget/api/battles/")  # the pair cache is filled from here on
+    pair_and_vote()
+    pair_and_vote()

@@ -1,0 +1,704 @@
+"""Open-loop load benchmark of a study launch: ``python -m leaderboard.bench_study`` (``make bench-study``).
+
+A crowd platform sends a study's link to hundreds of people within a minute. This
+benchmark plays that launch against a real arena on 127.0.0.1 and finds how many
+participants can be in the study at once while the p99 latency of every request
+kind stays under 250 ms:
+
+1. creates a temporary PostgreSQL database (``arena_bench_study``, dropped at the
+   end), migrates it and stores a study (``--prompts`` x ``--generators``
+   rendered assets, a quota of ``--quota`` pairs, no gate) whose GLBs are real
+   meshes of 0.5 to 2 MB, the size of the arena's meshopt GLBs;
+2. times each request kind inside this process (Django's test client on the same
+   database, no HTTP server): CPU and queries per request, the web process's
+   own share of the cost;
+3. starts two daphne processes (one per core, ``DB_POOL=true``) and, when Debian's
+   ``nginx`` is installed, an nginx in front of them (as in ``deploy/nginx.conf``,
+   its ``/protected/`` location included) running as this user from a
+   temporary prefix;
+4. for each way of sending the GLBs (Django streams them through nginx; nginx
+   sends them itself, ``ARENA_ACCEL_REDIRECT``; without nginx only the first,
+   straight to daphne), runs steps of N participants: their arrival times are
+   drawn in advance, uniformly over ``--ramp`` seconds (an open loop: nobody
+   waits for the server to arrive), then each participant opens the link with
+   Prolific's parameters, reads the consent page, consents, opens the arena, and
+   repeats: get a pair -> load both GLBs at once -> look at them for a time drawn
+   from a log-normal distribution (median ``--think`` s) -> vote, until the quota
+   or the end of the step (``--ramp`` + ``--hold`` s, shorter than a quota, so
+   all N are in the study together for ``--hold`` s). Every request is timed;
+5. searches N: up a ladder until a step misses the goal (or fails a request),
+   then once between the last level met and the first missed, within
+   ``--budget`` seconds per way of sending;
+6. checks that the database holds exactly the votes the participants were told
+   were taken, prints a Markdown report, stops everything and drops the database.
+
+CPU is read from /proc for the web processes, nginx, the database's backends
+and this load generator; the machine's load average is printed with every step,
+since other work may share the cores. Traffic goes only to 127.0.0.1.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import io
+import math
+import os
+import platform
+import random
+import re
+import shutil
+import ssl
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from leaderboard.bench_arena import (
+    ROOT,
+    STARTUP_TIMEOUT,
+    Samples,
+    connection_setup,
+    database_reset,
+    database_urls,
+    free_ports,
+    server_env,
+    servers_start,
+    servers_stop,
+    servers_wait,
+    timed,
+)
+
+BENCH_DATABASE = "arena_bench_study"
+SLUG = "launch"
+ACCEL_PREFIX = "/protected/"
+GOAL_P99_MS = 250.0
+GOAL_PARTICIPANTS = 300
+REQUEST_TIMEOUT = 30.0
+THINK_SIGMA = 0.6  # log-normal spread of the time spent looking at a pair (p95 about 2.7 x the median)
+GLB_MEGABYTES = (0.5, 0.8, 1.1, 1.4, 1.7, 2.0)
+LADDER = (300, 400, 600, 800, 1200)
+# The request kinds, in the order a participant sends them, and the answer each expects.
+KINDS = {
+    "link (Prolific parameters)": 302,
+    "consent page": 200,
+    "consent": 302,
+    "study page": 200,
+    "pair": 200,
+    "GLB": 200,
+    "vote": 200,
+}
+NGINX_CANDIDATES = ("nginx", "/usr/sbin/nginx")
+
+
+# -- nginx in front ------------------------------------------------------------------
+
+
+def nginx_binary() -> str | None:
+    for name in NGINX_CANDIDATES:
+        found = shutil.which(name)
+        if found:
+            return found
+    return None
+
+
+def protected_location(media_root: Path) -> str:
+    """The ``/protected/`` location of ``deploy/nginx.conf``, aliased to ``media_root``."""
+    shipped = (ROOT / "deploy" / "nginx.conf").read_text()
+    match = re.search(r"^    location /protected/ \{\n.*?^    \}\n", shipped, re.DOTALL | re.MULTILINE)
+    if match is None:
+        raise SystemExit("deploy/nginx.conf has no `location /protected/ { ... }` block")
+    return match.group(0).replace("alias /srv/arena/media/;", f"alias {media_root.resolve()}/;")
+
+
+def nginx_config(*, port: int, upstreams: list[int], media_root: Path, folder: Path) -> str:
+    """A whole nginx configuration: one process of this user, files under ``folder``, the shipped
+    ``/protected/`` location, and everything else proxied to the daphne processes."""
+    temp = "\n".join(
+        f"    {kind}_temp_path {folder / kind};" for kind in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi")
+    )
+    servers = "\n".join(f"        server 127.0.0.1:{upstream};" for upstream in upstreams)
+    return f"""daemon off;
+master_process off;
+pid {folder / "nginx.pid"};
+error_log {folder / "error.log"} warn;
+events {{
+    worker_connections 8192;
+}}
+http {{
+    access_log off;
+{temp}
+    default_type application/octet-stream;
+    upstream arena {{
+{servers}
+        keepalive 64;
+    }}
+    server {{
+        listen 127.0.0.1:{port};
+{protected_location(media_root)}
+        location / {{
+            proxy_pass http://arena;
+            proxy_http_version 1.1;
+            proxy_set_header Connection "";
+            proxy_set_header Host $host;
+            proxy_set_header X-Forwarded-For $remote_addr;
+            proxy_read_timeout 120s;
+        }}
+    }}
+}}
+"""
+
+
+@dataclass
+class Nginx:
+    process: subprocess.Popen[bytes]
+    port: int
+    folder: Path
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+
+def nginx_start(*, binary: str, upstreams: list[int], media_root: Path, folder: Path) -> Nginx:
+    """Start nginx on a free loopback port and return once it accepts connections."""
+    import socket
+
+    folder.mkdir(parents=True, exist_ok=True)
+    port = free_ports(1)[0]
+    config = folder / "nginx.conf"
+    config.write_text(nginx_config(port=port, upstreams=upstreams, media_root=media_root, folder=folder))
+    log = (folder / "stderr.log").open("wb")
+    process = subprocess.Popen(
+        [binary, "-p", str(folder), "-c", str(config), "-e", str(folder / "error.log")],
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+    deadline = time.monotonic() + STARTUP_TIMEOUT
+    while True:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=1):
+                return Nginx(process, port, folder)
+        except OSError:
+            pass
+        try:
+            process.wait(timeout=0.05)  # the pause between tries: returns at once if nginx exits
+        except subprocess.TimeoutExpired:
+            if time.monotonic() > deadline:
+                nginx_stop(Nginx(process, port, folder))
+                raise RuntimeError(f"nginx did not listen on 127.0.0.1:{port} in {STARTUP_TIMEOUT:g} s") from None
+            continue
+        errors = (folder / "error.log").read_text() if (folder / "error.log").exists() else ""
+        raise RuntimeError(f"nginx exited with {process.returncode}: {errors[-2000:]}")
+
+
+def nginx_stop(nginx: Nginx | None) -> None:
+    if nginx is None or nginx.process.poll() is not None:
+        return
+    nginx.process.terminate()
+    try:
+        nginx.process.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        nginx.process.kill()
+        nginx.process.wait()
+
+
+# -- the study -------------------------------------------------------------------------
+
+
+def glb_sized(megabytes: float) -> bytes:
+    """A real mesh (a UV sphere) whose GLB is about ``megabytes`` long (about 71 bytes per grid point)."""
+    import trimesh
+
+    n = max(8, round(math.sqrt(megabytes * 1e6 / 71)))
+    buffer = io.BytesIO()
+    trimesh.creation.uv_sphere(count=[n, n]).export(buffer, file_type="glb")
+    return buffer.getvalue()
+
+
+def study_create(*, prompts: int, generators: int, quota: int) -> list[int]:
+    """The study and its cast; its GLBs share a few files of 0.5-2 MB. Returns the files' sizes."""
+    from django.core.files.base import ContentFile
+    from django.core.files.storage import default_storage
+
+    from arena.models import Asset, Generator, Prompt, Status, Study
+
+    names = [default_storage.save(f"bench/{mb:.1f}.glb", ContentFile(glb_sized(mb))) for mb in GLB_MEGABYTES]
+    models = [Generator.objects.create(name=f"bench-model-{g:02d}") for g in range(generators)]
+    chosen = []
+    for p in range(prompts):
+        prompt = Prompt.objects.create(slug=f"bench-{p:03d}", text=f"Object {p}", category=f"category-{p % 3}")
+        chosen.append(prompt)
+        for g, model in enumerate(models):
+            asset = Asset(prompt=prompt, generator=model, status=Status.OK, stats={"triangles": 20000})
+            asset.glb.name = names[(p + g) % len(names)]
+            asset.save()
+    study = Study.objects.create(
+        slug=SLUG,
+        title="Which 3D model is better?",
+        instructions="Look at both models, turn them around, then pick the **better** one.",
+        consent="Your answers are stored without your name. You may stop at any time.",
+        quota=quota,
+        min_vote_seconds=0,
+        completion_url="https://app.prolific.com/submissions/complete?cc={code}",
+        completion_code="BENCH0K",
+    )
+    study.prompts.set(chosen)
+    return [default_storage.size(name) for name in names]
+
+
+def link(participant: str) -> str:
+    return f"/study/{SLUG}/?PROLIFIC_PID={participant}&STUDY_ID=66aa00bb11cc22dd33ee44ff&SESSION_ID=s{participant[:12]}"
+
+
+# -- what each request costs inside Django --------------------------------------------------
+
+
+def profile_in_process(*, participants: int, pairs: int) -> dict[str, dict[str, float]]:
+    """CPU ms (median) and queries per request kind, through Django's test client: no server, no network."""
+    from django.conf import settings
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext, override_settings
+
+    cpu: dict[str, list[float]] = {}
+    queries: dict[str, list[int]] = {}
+
+    def measure(kind: str, call: Any) -> Any:
+        with CaptureQueriesContext(connection) as captured:
+            start = time.process_time()
+            response = call()
+            if response.streaming:
+                b"".join(response.streaming_content)
+            elapsed = time.process_time() - start
+        cpu.setdefault(kind, []).append(elapsed * 1000)
+        queries.setdefault(kind, []).append(len(captured))
+        return response
+
+    # One client for all: each new one would load the middleware again (WhiteNoise indexes every static file).
+    client = Client(HTTP_HOST=settings.ALLOWED_HOSTS[0])
+    for k in range(participants):
+        client.cookies.clear()  # a new participant, in a new browser
+        measure("link (Prolific parameters)", lambda c=client, k=k: c.get(link(f"profile{k:019d}")))
+        measure("consent page", lambda c=client: c.get(f"/study/{SLUG}/"))
+        measure("consent", lambda c=client: c.post(f"/study/{SLUG}/consent/", {"accept": "yes"}))
+        measure("study page", lambda c=client: c.get(f"/study/{SLUG}/"))
+        for _ in range(pairs):
+            battle = measure("pair", lambda c=client: c.post(f"/study/{SLUG}/api/battles/", {}, "application/json"))
+            battle = battle.json()
+            measure("GLB (Django streams)", lambda c=client, b=battle: c.get(b["a"]["glb"]))
+            with override_settings(ARENA_ACCEL_REDIRECT=ACCEL_PREFIX):
+                measure("GLB (X-Accel-Redirect)", lambda c=client, b=battle: c.get(b["b"]["glb"]))
+            body = {"token": battle["token"], "winner": "a"}
+            measure("vote", lambda c=client, b=body: c.post(f"/study/{SLUG}/api/vote/", b, "application/json"))
+    return {kind: {"cpu_ms": statistics.median(cpu[kind]), "queries": statistics.median(queries[kind])} for kind in cpu}
+
+
+# -- the participants ----------------------------------------------------------------------
+
+
+@dataclass
+class Step:
+    """One level: what the participants saw, and what the machine spent meanwhile."""
+
+    way: str
+    level: int
+    ramp: float
+    quota: int
+    samples: Samples = field(default_factory=Samples)
+    votes: dict[str, str] = field(default_factory=dict)  # battle public id -> winner, as acknowledged
+    uncertain: set[str] = field(default_factory=set)
+    active: int = 0
+    peak: int = 0
+    completed: int = 0
+    load: float = 0.0
+    cpu: dict[str, float] = field(default_factory=dict)  # cores used, by who
+
+    def p99(self, kind: str) -> float:
+        return self.samples.ms(kind, 99)
+
+    def failures(self) -> int:
+        return sum(self.samples.failures.values())
+
+    def met(self) -> bool:
+        measured = [kind for kind in KINDS if self.samples.latency[kind]]
+        return not self.failures() and len(measured) == len(KINDS) and all(self.p99(k) < GOAL_P99_MS for k in KINDS)
+
+    def requests_per_second(self) -> float:
+        return sum(len(v) for v in self.samples.latency.values()) / max(
+            self.samples.finished - self.samples.started, 1e-9
+        )
+
+
+async def participant(httpx: Any, url: str, pid: str, step: Step, rng: random.Random, think: float,
+                      end: float, tls: ssl.SSLContext) -> None:  # fmt: skip
+    """One participant from the link to the quota, or to the end of the step."""
+    samples = step.samples
+    limits = httpx.Limits(max_connections=6, max_keepalive_connections=6)
+    async with httpx.AsyncClient(base_url=url, timeout=REQUEST_TIMEOUT, limits=limits, verify=tls) as client:
+        step.active += 1
+        step.peak = max(step.peak, step.active)
+        try:
+            await timed(samples, "link (Prolific parameters)", client.get(link(pid)), (302,))
+            await timed(samples, "consent page", client.get(f"/study/{SLUG}/"))
+            headers = {"X-CSRFToken": client.cookies.get("csrftoken", "")}
+            consent = client.post(f"/study/{SLUG}/consent/", data={"accept": "yes"}, headers=headers)
+            await timed(samples, "consent", consent, (302,))
+            await timed(samples, "study page", client.get(f"/study/{SLUG}/"))
+            for _ in range(2 * step.quota):  # votes under the minimum time do not count: bounded anyway
+                if time.perf_counter() >= end:
+                    return
+                served = await timed(
+                    samples, "pair", client.post(f"/study/{SLUG}/api/battles/", json={}, headers=headers)
+                )
+                if served.status_code != 200:
+                    return
+                battle = served.json()
+                await asyncio.gather(*(timed(samples, "GLB", client.get(battle[side]["glb"])) for side in "ab"))
+                await asyncio.sleep(
+                    max(0.0, min(rng.lognormvariate(math.log(think), THINK_SIGMA), end - time.perf_counter()))
+                )
+                if time.perf_counter() >= end:
+                    return
+                winner = rng.choice(("a", "b", "tie", "both_bad"))
+                battle_id = battle["a"]["glb"].split("/")[3]
+                body = {"token": battle["token"], "winner": winner}
+                try:
+                    voted = await timed(
+                        samples, "vote", client.post(f"/study/{SLUG}/api/vote/", json=body, headers=headers)
+                    )
+                except httpx.HTTPError:
+                    step.uncertain.add(battle_id)
+                    raise
+                if voted.status_code != 200:
+                    return
+                answer = voted.json()
+                step.votes[battle_id] = winner
+                if answer["study"]["status"] != "started":
+                    step.completed += 1
+                    return
+        except httpx.HTTPError:
+            return  # counted as a failure by `timed`; a participant whose request failed leaves
+        finally:
+            step.active -= 1
+
+
+async def run_step(httpx: Any, urls: list[str], step: Step, *, hold: float, think: float, seed: int,
+                   pids: list[int], admin_url: str) -> Step:  # fmt: skip
+    """N participants arriving at times drawn in advance over the ramp; the step ends ramp + hold later."""
+    rng = random.Random(seed)
+    arrivals = sorted(rng.uniform(0, step.ramp) for _ in range(step.level))
+    tls = ssl.create_default_context()
+    before = cpu_snapshot(pids, admin_url)
+    step.load = os.getloadavg()[0]
+    start = time.perf_counter()
+    end = start + step.ramp + hold
+    step.samples.started, client_cpu = start, time.process_time()
+
+    async def arrive(k: int, at: float) -> None:
+        await asyncio.sleep(max(0.0, start + at - time.perf_counter()))
+        pid = f"{seed:06d}{k:06d}{rng.getrandbits(48):012x}"
+        await participant(httpx, urls[k % len(urls)], pid, step, random.Random(seed * 100003 + k), think, end, tls)
+
+    await asyncio.gather(*(arrive(k, at) for k, at in enumerate(arrivals)))
+    step.samples.finished = time.perf_counter()
+    wall = step.samples.finished - start
+    step.samples.client_cpu = (time.process_time() - client_cpu) / wall
+    after = cpu_snapshot(pids, admin_url)
+    step.cpu = {who: (after[who] - before.get(who, 0.0)) / wall for who in after}
+    step.cpu["load generator"] = step.samples.client_cpu
+    return step
+
+
+# -- CPU, from /proc ----------------------------------------------------------------------
+
+
+TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def process_cpu(pid: int) -> float:
+    """CPU seconds (user + system) a process has used, 0 if it is gone."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / TICKS
+
+
+def machine_busy() -> float:
+    """CPU seconds all cores have spent busy since boot (every process on the machine)."""
+    values = [int(v) for v in Path("/proc/stat").read_text().splitlines()[0].split()[1:]]
+    idle = values[3] + values[4]
+    return (sum(values[:8]) - idle) / TICKS
+
+
+def database_backends(admin_url: str) -> list[int]:
+    """Server processes of the bench database's connections (the web processes' pools)."""
+    import psycopg
+
+    with psycopg.connect(admin_url, autocommit=True) as conn:
+        rows = conn.execute("SELECT pid FROM pg_stat_activity WHERE datname = %s", [BENCH_DATABASE]).fetchall()
+    return [row[0] for row in rows]
+
+
+def cpu_snapshot(pids: list[int], admin_url: str) -> dict[str, float]:
+    """CPU seconds so far: the web processes, nginx (the last pid, if any) and the database's backends."""
+    snapshot = {"web processes": sum(process_cpu(pid) for pid in pids[:2])}
+    if len(pids) > 2:
+        snapshot["nginx"] = process_cpu(pids[2])
+    snapshot["PostgreSQL"] = sum(process_cpu(pid) for pid in database_backends(admin_url))
+    snapshot["whole machine"] = machine_busy()
+    return snapshot
+
+
+# -- the search ----------------------------------------------------------------------------
+
+
+def next_level(results: dict[int, bool], ladder: tuple[int, ...] = LADDER, resolution: int = 25) -> int | None:
+    """The next number of participants to try, or None when the search is done.
+
+    Up the ladder while each level meets the goal; after a miss, halfway between the most
+    participants that met it and the fewest that missed (rounded to ``resolution``); when no
+    level met it yet, half the fewest that missed, until under ``resolution``.
+    """
+    met = [level for level, ok in results.items() if ok]
+    missed = [level for level, ok in results.items() if not ok]
+    best = max(met, default=0)
+    worst = min(missed, default=None)
+    if worst is None:
+        higher = [level for level in ladder if level > best]
+        return higher[0] if higher else None
+    if best == 0:
+        lower = (worst // 2) // resolution * resolution
+        return lower if lower >= resolution and lower not in results else None
+    middle = round((best + worst) / 2 / resolution) * resolution
+    return middle if best < middle < worst else None
+
+
+async def search(httpx: Any, urls: list[str], way: str, args: argparse.Namespace, pids: list[int], admin_url: str,
+                 seed: int) -> list[Step]:  # fmt: skip
+    steps: list[Step] = []
+    started = time.monotonic()
+    step_seconds = args.ramp + args.hold + REQUEST_TIMEOUT / 3
+    level: int | None = args.first
+    while level is not None and time.monotonic() - started + step_seconds <= args.budget:
+        step = Step(way=way, level=level, ramp=args.ramp, quota=args.quota)
+        await run_step(httpx, urls, step, hold=args.hold, think=args.think, seed=seed + len(steps), pids=pids,
+                       admin_url=admin_url)  # fmt: skip
+        steps.append(step)
+        print(progress_line(step), file=sys.stderr, flush=True)
+        level = next_level({s.level: s.met() for s in steps})
+    return steps
+
+
+# -- the report ------------------------------------------------------------------------------
+
+
+def progress_line(step: Step) -> str:
+    worst = max(KINDS, key=lambda k: step.p99(k) if step.samples.latency[k] else -1)
+    return (f"{step.way}: {step.level} participants, load {step.load:.2f}, {step.requests_per_second():.0f} req/s, "
+            f"worst p99 {step.p99(worst):.0f} ms ({worst}), {step.failures()} failures: "
+            f"{'met' if step.met() else 'missed'}")  # fmt: skip
+
+
+def best_level(steps: list[Step]) -> int:
+    return max((s.level for s in steps if s.met()), default=0)
+
+
+def report(ways: dict[str, list[Step]], profile: dict[str, dict[str, float]], sizes: list[int],
+           args: argparse.Namespace, problems: list[str], setup: str) -> str:  # fmt: skip
+    short = {"link (Prolific parameters)": "link", "consent page": "consent page", "consent": "consent",
+             "study page": "study page", "pair": "pair", "GLB": "GLB", "vote": "vote"}  # fmt: skip
+    lines = [
+        f"Study launch: {setup}; {os.cpu_count()} cores, Python {platform.python_version()}, database connections: "
+        f"{connection_setup()}; a study of {args.prompts} prompts x {args.generators} models, quota {args.quota}, "
+        f"GLBs of {min(sizes) / 1e6:.2f}-{max(sizes) / 1e6:.2f} MB (mean {statistics.mean(sizes) / 1e6:.2f} MB); "
+        f"each step: N participants arriving over {args.ramp:g} s, then all N in the study for {args.hold:g} s; "
+        f"looking at a pair: log-normal, median {args.think:g} s, sigma {THINK_SIGMA}. "
+        f"Goal: p99 < {GOAL_P99_MS:g} ms for every request kind, at {GOAL_PARTICIPANTS} participants or more.",
+        "",
+        "| way of sending GLBs | participants | load avg | req/s | "
+        + " | ".join(f"p99 {short[k]}" for k in KINDS)
+        + " | failures | goal | CPU cores: web / nginx / PostgreSQL / load generator / machine |",
+        "|---|---:|---:|---:|" + "---:|" * len(KINDS) + "---:|---|---|",
+    ]
+    for way, steps in ways.items():
+        for step in sorted(steps, key=lambda s: s.level):
+            cores = " / ".join(f"{step.cpu[who]:.2f}" if who in step.cpu else "-" for who in
+                               ("web processes", "nginx", "PostgreSQL", "load generator", "whole machine"))  # fmt: skip
+            p99s = " | ".join(f"{step.p99(k):.0f}" for k in KINDS)
+            lines.append(f"| {way} | {step.level} | {step.load:.2f} | {step.requests_per_second():.0f} | {p99s} | "
+                         f"{step.failures()} | {'met' if step.met() else 'missed'} | {cores} |")  # fmt: skip
+    for way, steps in ways.items():
+        best = [s for s in steps if s.level == best_level(steps)] or sorted(steps, key=lambda s: s.level)[:1]
+        for step in best:
+            title = (f"{way}, {step.level} participants ({'met' if step.met() else 'missed'}; peak {step.peak} "
+                     f"at once, {step.completed} reached the quota), per request kind:")  # fmt: skip
+            lines += [
+                "",
+                title,
+                "",
+                "| request | count | p50 ms | p95 ms | p99 ms | failures |",
+                "|---|---:|---:|---:|---:|---:|",
+            ]
+            for kind in KINDS:
+                failures = sum(n for (k, _), n in step.samples.failures.items() if k == kind)
+                lines.append(f"| {kind} | {len(step.samples.latency[kind])} | {step.samples.ms(kind, 50):.0f} | "
+                             f"{step.samples.ms(kind, 95):.0f} | {step.p99(kind):.0f} | {failures} |")  # fmt: skip
+    lines += ["", "In-process cost per request kind (Django's test client on the same database, no server):", "",
+              "| request | CPU ms (median) | queries |", "|---|---:|---:|"]  # fmt: skip
+    lines += [f"| {kind} | {cost['cpu_ms']:.1f} | {cost['queries']:.0f} |" for kind, cost in profile.items()]
+    lines.append("")
+    verdicts = [f"{way}: {best_level(steps) or 'none of the levels tried'}" for way, steps in ways.items()]
+    reached = max((best_level(steps) for steps in ways.values()), default=0)
+    goal = "met" if reached >= GOAL_PARTICIPANTS else "not met"
+    lines.append(f"Most participants at once with every p99 under {GOAL_P99_MS:g} ms: " + "; ".join(verdicts)
+                 + f". Goal of {GOAL_PARTICIPANTS}: {goal}.")  # fmt: skip
+    lines.append(
+        "Integrity: " + ("the database holds exactly the acknowledged votes." if not problems else "PROBLEMS:")
+    )
+    lines += [f"- {p}" for p in problems]
+    return "\n".join(lines)
+
+
+def study_votes() -> dict[str, str]:
+    from arena.models import Vote
+
+    return dict(Vote.objects.filter(study__slug=SLUG).values_list("battle__public_id", "winner"))
+
+
+def integrity_check(acknowledged: dict[str, str], uncertain: set[str], before: set[str]) -> list[str]:
+    """The study's votes cast during the steps are exactly those the participants were told were taken."""
+    stored = {battle: winner for battle, winner in study_votes().items() if battle not in before}
+    problems = []
+    lost = [b for b, w in acknowledged.items() if stored.get(b) != w]
+    if lost:
+        problems.append(f"{len(lost)} acknowledged votes missing or different, e.g. {lost[:3]}")
+    extra = set(stored) - set(acknowledged) - uncertain
+    if extra:
+        problems.append(f"{len(extra)} stored votes were never acknowledged")
+    return problems
+
+
+# -- putting it together -------------------------------------------------------------------
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python -m leaderboard.bench_study", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--first", type=int, default=LADDER[0], help="participants of the first step")
+    parser.add_argument("--ramp", type=float, default=45.0, help="seconds over which a step's participants arrive")
+    parser.add_argument("--hold", type=float, default=35.0, help="seconds all of a step's participants stay after it")
+    parser.add_argument("--think", type=float, default=8.0, help="median seconds looking at a pair")
+    parser.add_argument("--quota", type=int, default=20)
+    parser.add_argument("--prompts", type=int, default=20)
+    parser.add_argument("--generators", type=int, default=12)
+    parser.add_argument("--budget", type=float, default=360.0, help="seconds of steps per way of sending GLBs")
+    parser.add_argument("--ways", default="stream,accel", help="stream, accel or both (accel needs nginx)")
+    parser.add_argument("--no-nginx", action="store_true", help="clients straight to daphne, Django streams GLBs")
+    parser.add_argument("--log", help="keep the servers' output in this file (default: dropped with the run)")
+    parser.add_argument(
+        "--postgres",
+        default=os.environ.get("TEST_DATABASE_URL") or "postgres://postgres@127.0.0.1:5432/postgres",
+        help="a PostgreSQL server on this machine; the bench creates and drops its own database there",
+    )
+    args = parser.parse_args(argv)
+    if args.first < 1 or args.ramp <= 0 or args.hold <= 0 or args.think <= 0 or args.quota < 1:
+        parser.error("--first, --ramp, --hold, --think and --quota must be positive")
+    unknown = set(args.ways.split(",")) - {"stream", "accel"}
+    if unknown:
+        parser.error(f"--ways: unknown {', '.join(sorted(unknown))}; expected stream and/or accel")
+    return args
+
+
+WAYS = {
+    "stream": ("Django streams (through nginx)", ""),
+    "accel": ("nginx sends (X-Accel-Redirect)", ACCEL_PREFIX),
+}
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    try:
+        import httpx
+    except ImportError:
+        print("leaderboard.bench_study needs httpx (pip install -r requirements-dev.txt)", file=sys.stderr)
+        return 2
+    binary = None if args.no_nginx else nginx_binary()
+    ways = [w for w in args.ways.split(",") if binary or w == "stream"]
+    admin_url, database_url = database_urls(args.postgres, BENCH_DATABASE)
+    data_dir = Path(tempfile.mkdtemp(prefix="arena-bench-study-"))
+    ports = free_ports(2)
+    servers: list[subprocess.Popen[bytes]] = []
+    nginx: Nginx | None = None
+    results: dict[str, list[Step]] = {}
+    acknowledged: dict[str, str] = {}
+    uncertain: set[str] = set()
+    try:
+        database_reset(admin_url, create=True, database=BENCH_DATABASE)
+        env = server_env(database_url, data_dir, ports, refresh=False)
+        env["DB_POOL"] = "true"
+        sizes, profile = study_prepare(env, args)
+        before = set(study_votes())  # the in-process profile's votes
+        log = Path(args.log) if args.log else data_dir / "daphne.log"
+        for n, way in enumerate(ways):
+            label, prefix = WAYS[way]
+            if not binary:
+                label = "Django streams (straight to daphne)"
+            servers = servers_start(ports, {**env, "ARENA_ACCEL_REDIRECT": prefix}, log)
+            direct = [f"http://127.0.0.1:{port}" for port in ports]
+            servers_wait(httpx, direct, servers, log)
+            pids = [s.pid for s in servers]
+            urls = direct
+            if binary:
+                nginx = nginx_start(binary=binary, upstreams=ports, media_root=data_dir / "media",
+                                    folder=data_dir / f"nginx-{way}")  # fmt: skip
+                urls, pids = [nginx.url], [*pids, nginx.process.pid]
+            steps = asyncio.run(search(httpx, urls, label, args, pids, admin_url, seed=1000 * (n + 1)))
+            results[label] = steps
+            for step in steps:
+                acknowledged.update(step.votes)
+                uncertain |= step.uncertain
+            nginx_stop(nginx)
+            servers_stop(servers)
+        from django.db import connections
+
+        connections.close_all()
+        problems = integrity_check(acknowledged, uncertain, before)
+        setup = (f"2 daphne processes{' behind nginx ' + nginx_version(binary) if binary else ''}, PostgreSQL, "
+                 f"load average {os.getloadavg()[0]:.2f} at the end")  # fmt: skip
+        print(report(results, profile, sizes, args, problems, setup))
+        return 1 if problems else 0
+    finally:
+        nginx_stop(nginx)
+        servers_stop(servers)
+        from django.db import connections
+
+        connections.close_all()
+        database_reset(admin_url, create=False, database=BENCH_DATABASE)
+        shutil.rmtree(data_dir, ignore_errors=True)
+
+
+def nginx_version(binary: str) -> str:
+    out = subprocess.run([binary, "-v"], capture_output=True, text=True, check=False)
+    return (out.stderr or out.stdout).strip().split("/")[-1]
+
+
+def study_prepare(env: dict[str, str], args: argparse.Namespace) -> tuple[list[int], dict[str, dict[str, float]]]:
+    """Point this process's Django at the bench database, migrate it, store the study and time each request kind."""
+    os.environ.update(env)
+    import django
+    from django.core.management import call_command
+
+    django.setup()
+    call_command("migrate", interactive=False, verbosity=0)
+    sizes = study_create(prompts=args.prompts, generators=args.generators, quota=args.quota)
+    return sizes, profile_in_process(participants=10, pairs=5)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

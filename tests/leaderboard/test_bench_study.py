@@ -1,0 +1,36 @@
+"""The study launch benchmark's search over participant counts and the nginx configuration it runs."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from leaderboard.bench_study import LADDER, next_level, nginx_config
+
+
+def test_it_climbs_the_ladder_while_the_goal_is_met():
+    assert next_level({}) == LADDER[0] == 300
+    assert next_level({300: True}) == 400
+    assert next_level({300: True, 400: True, 600: True, 800: True, 1200: True}) is None
+
+
+def test_after_a_miss_it_halves_the_gap_until_the_resolution():
+    assert next_level({300: True, 400: False}) == 350
+    assert next_level({300: True, 400: False, 350: True}) == 375
+    assert next_level({300: True, 400: False, 350: True, 375: False}) is None
+
+
+def test_when_the_first_level_misses_it_halves_it_then_bisects():
+    assert next_level({300: False}) == 150
+    assert next_level({300: False, 150: False}) == 75
+    assert next_level({300: False, 150: True}) == 225
+    assert next_level({300: False, 150: False, 75: False, 25: False}) is None
+
+
+def test_the_configuration_uses_the_shipped_internal_location_on_the_given_media(tmp_path: Path):
+    config = nginx_config(port=8123, upstreams=[8001, 8002], media_root=tmp_path / "media", folder=tmp_path)
+    location = config.split("location /protected/ {", 1)[1].split("}", 1)[0]
+    assert "internal;" in location
+    assert f"alias {(tmp_path / 'media').resolve()}/;" in location
+    assert "listen 127.0.0.1:8123;" in config
+    assert "server 127.0.0.1:8001;" in config and "server 127.0.0.1:8002;" in config
+    assert "/srv/arena" not in config and f"pid {tmp_path / 'nginx.pid'};" in config
