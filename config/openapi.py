@@ -636,9 +636,10 @@ def export_battle_schema() -> Schema:
     text = {"type": "string"}
     features = {
         "type": "object",
-        "description": "The side's complexity features (triangles, objects, code_chars), for "
-        "`python -m leaderboard.rating --control`; in CSV, columns such as features_a.triangles.",
-        "additionalProperties": {"type": "number"},
+        "description": "The side's complexity features (triangles, objects, parts, fill, code_chars), for "
+        "`python -m leaderboard.rating --control`; parts and fill are null for an asset rendered before "
+        "they were measured; in CSV, columns such as features_a.triangles.",
+        "additionalProperties": {"type": ["number", "null"]},
     }
     return obj(
         {

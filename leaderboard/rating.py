@@ -1211,14 +1211,24 @@ def _parse_record(record: Any, features: Sequence[str] = ()) -> tuple[str, str, 
     return names[0], names[1], WINNERS.index(winner), sides[0], sides[1]
 
 
+class _MissingFeature(Exception):
+    """A battle whose side gives a wanted feature as null: it was not measured (left out, not an error)."""
+
+
 def _record_features(record: Mapping[str, Any], key: str, features: Sequence[str]) -> list[float]:
-    """The named features of one side of a battle record (``features_a`` or ``features_b``)."""
+    """The named features of one side of a battle record (``features_a`` or ``features_b``).
+
+    A feature given as null was not measured for that asset: :class:`_MissingFeature` (the
+    battle is left out); one absent or not a non-negative number is an error.
+    """
     given = record.get(key)
     if not isinstance(given, Mapping):
         raise ValueError(f"missing object {key!r} (needed for {', '.join(features)})")
     values = []
     for name in features:
         value = given.get(name)
+        if name in given and value is None:
+            raise _MissingFeature(f"{key}.{name}")
         if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value) or value < 0:
             raise ValueError(f"{key}.{name} must be a non-negative number, got {value!r}")
         values.append(float(value))
@@ -1230,9 +1240,13 @@ def _battles_from_numbered(
     features: Sequence[str] = (),
 ) -> Battles:  # fmt: skip
     rows: list[tuple[str, str, int, list[float], list[float]]] = []
+    left_out = 0
     for line, record in numbered:
         try:
             parsed = _parse_record(record, features)
+        except _MissingFeature:
+            left_out += 1
+            continue
         except ValueError as exc:
             raise BattleFormatError(str(exc), line=line, source=source) from None
         if parsed is not None:
@@ -1250,7 +1264,7 @@ def _battles_from_numbered(
     shape = (len(rows), len(features))
     features_a = np.array([r[3] for r in rows], dtype=np.float64).reshape(shape)
     features_b = np.array([r[4] for r in rows], dtype=np.float64).reshape(shape)
-    return Battles(names, a, b, outcome, tuple(features), features_a, features_b)
+    return Battles(names, a, b, outcome, tuple(features), features_a, features_b, left_out)
 
 
 def _unique_names(models: Iterable[str]) -> tuple[str, ...]:
@@ -1277,6 +1291,9 @@ class Battles:
         :mod:`leaderboard.contextual`).
     features_a, features_b : numpy.ndarray of float
         ``(battles, features)``: each side's values.
+    left_out : int
+        Records read but left out because a side gives one of `features` as
+        null (not measured for that asset).
     """
 
     models: tuple[str, ...]
@@ -1286,6 +1303,7 @@ class Battles:
     features: tuple[str, ...] = ()
     features_a: FloatArray | None = None
     features_b: FloatArray | None = None
+    left_out: int = 0
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "models", _unique_names(self.models))
@@ -1311,7 +1329,9 @@ class Battles:
 
         Each record needs ``model_a``, ``model_b`` and ``winner``; other keys
         (``judge``, ``tstamp``, ...) are ignored. Records with
-        ``anony: false`` are dropped, as on the chat arena's board.
+        ``anony: false`` are dropped, as on the chat arena's board. With
+        `features`, records where a side gives one of them as null are left
+        out and counted in :attr:`Battles.left_out`.
 
         Parameters
         ----------
@@ -1554,7 +1574,9 @@ def read_battles(path: str, *, models: Sequence[str] | None = None, features: Se
 
     The format is recognised by the first character (``[`` for a list). With
     `features`, every kept record needs ``features_a`` and ``features_b``
-    objects giving each of them (name -> non-negative number).
+    objects giving each of them (name -> non-negative number, or null when
+    not measured: such records are left out and counted in
+    :attr:`Battles.left_out`).
 
     Raises
     ------
@@ -1708,15 +1730,18 @@ CONTROLLED_COLUMNS = ("model", "rating", "ci_low", "ci_high", "raw_rating", "shi
 def _main_controlled(args: argparse.Namespace) -> int:
     """``--control``: the board controlled for the named features, with their coefficients."""
     try:
-        board = fit_controlled(read_battles(args.battles, features=args.control), bootstrap=args.bootstrap,
-                               seed=args.seed)  # fmt: skip
+        battles = read_battles(args.battles, features=args.control)
+        board = fit_controlled(battles, bootstrap=args.bootstrap, seed=args.seed)
     except (OSError, ValueError) as exc:
         return _input_error(exc, args.battles)
     if not board.converged:
         print(f"warning: {board.message}", file=sys.stderr)
+    if battles.left_out:
+        print(f"note: {battles.left_out} battles left out: a side lacks one of {', '.join(args.control)}",
+              file=sys.stderr)  # fmt: skip
     if args.format == "json":
         payload = {"rows": board.rows, "coefficients": board.coefficients, "converged": board.converged,
-                   "n_battles": board.n_battles}  # fmt: skip
+                   "n_battles": board.n_battles, "n_left_out": battles.left_out}  # fmt: skip
         sys.stdout.write(json.dumps(payload, indent=2) + "\n")
         return 0
     out = io.StringIO()

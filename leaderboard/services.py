@@ -77,7 +77,9 @@ def _controlled(scopes: list[Scope]) -> dict[str, dict[str, Any] | None]:
     """For the overall and task boards among `scopes`: the fit controlled for complexity, as snapshots keep it.
 
     Keyed by task (``""`` overall); None for a board without votes. Boards of a family or a
-    category are not controlled (too few votes for the extra coefficients).
+    category are not controlled (too few votes for the extra coefficients). A battle where a
+    side lacks one of the features (an asset rendered before it was measured) is left out of
+    this fit only; ``left_out`` counts them.
     """
     features = tuple(settings.LEADERBOARD_CONTROL_FEATURES)
     tasks = {task for task, family, category in scopes if not family and not category}
@@ -99,6 +101,7 @@ def _controlled(scopes: list[Scope]) -> dict[str, dict[str, Any] | None]:
             {
                 "features": list(features),
                 "bootstrap": rounds,
+                "left_out": battles.left_out,
                 "rows": fit.rows,
                 "coefficients": fit.coefficients,
                 "converged": fit.converged,

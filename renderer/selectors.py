@@ -26,17 +26,32 @@ def is_executable(status: str) -> bool:
 
 # What may make an asset win besides its shape: per asset, from the render's stats and the script
 # (`leaderboard.rating.fit_controlled` controls for them; the battle export carries them).
-COMPLEXITY_FEATURES = ("triangles", "objects", "code_chars")
+COMPLEXITY_FEATURES = ("triangles", "objects", "parts", "fill", "code_chars")
+# Measured by the render job since they were added: None (missing, not 0) for assets rendered before.
+MEASURED_LATER = ("parts", "fill")
 
 
-def complexity_features(stats: dict[str, Any] | None, code_chars: int | None) -> dict[str, float]:
-    """An asset's complexity features: triangles and mesh objects it rendered, characters of its script."""
+def complexity_features(stats: dict[str, Any] | None, code_chars: int | None) -> dict[str, float | None]:
+    """An asset's complexity features, by name (see ``COMPLEXITY_FEATURES``).
+
+    ``triangles`` and ``objects``: what its mesh rendered; ``parts``: connected
+    pieces of that mesh, over all its objects; ``fill``: the share of the first
+    clay view's pixels the shape covers (0 to 1); ``code_chars``: characters of
+    its script. ``parts`` and ``fill`` are None for an asset whose mesh was
+    exported before the render job measured them (``arena_render --force``
+    measures them), and ``fill`` for one whose views failed; an asset that left
+    no mesh has 0 of each, as of triangles.
+    """
     stats = stats or {}
-    return {
+    features: dict[str, float | None] = {
         "triangles": float(stats.get("triangles") or 0),
         "objects": float(stats.get("objects") or 0),
-        "code_chars": float(code_chars or 0),
     }
+    for name in MEASURED_LATER:
+        value = stats.get(name)
+        features[name] = None if value is None and stats else float(value or 0)
+    features["code_chars"] = float(code_chars or 0)
+    return features
 
 
 def finished_outputs() -> QuerySet[Asset]:

@@ -39,6 +39,8 @@ from typing import Any
 import bpy
 import numpy as np
 from mathutils import Matrix, Vector
+from scipy.sparse import coo_matrix
+from scipy.sparse.csgraph import connected_components
 
 from . import glb
 from .capture import OutputCapture
@@ -266,15 +268,31 @@ def _build_export_scene(scene: Any, meshes: list[Any], strip_materials: bool) ->
         scene.collection.objects.link(obj)
 
 
+def _connected_parts(mesh: Any) -> int:
+    """Count the connected components of one mesh: vertices joined by its edges.
+
+    Vertices are taken as they are (not merged by distance), so a loose
+    vertex is a part of its own and two touching but unjoined pieces are two.
+    """
+    vertices = len(mesh.vertices)
+    edges = np.empty(len(mesh.edges) * 2, dtype=np.int32)
+    mesh.edges.foreach_get("vertices", edges)
+    ends = edges.reshape(-1, 2)
+    graph = coo_matrix((np.ones(len(ends), dtype=np.int8), (ends[:, 0], ends[:, 1])), shape=(vertices, vertices))
+    count, _ = connected_components(graph, directed=False)
+    return int(count)
+
+
 def _mesh_stats(meshes: list[Any]) -> dict[str, int]:
-    """Count objects, vertices, edges, faces and triangles."""
-    stats = {"objects": len(meshes), "vertices": 0, "edges": 0, "faces": 0, "triangles": 0}
+    """Count objects, vertices, edges, faces, triangles and connected parts (summed over the objects)."""
+    stats = {"objects": len(meshes), "vertices": 0, "edges": 0, "faces": 0, "triangles": 0, "parts": 0}
     for mesh in meshes:
         mesh.calc_loop_triangles()
         stats["vertices"] += len(mesh.vertices)
         stats["edges"] += len(mesh.edges)
         stats["faces"] += len(mesh.polygons)
         stats["triangles"] += len(mesh.loop_triangles)
+        stats["parts"] += _connected_parts(mesh)
     return stats
 
 
@@ -622,6 +640,22 @@ def render_views(
     return written
 
 
+def view_fill(path: Path) -> float:
+    """The share of a rendered view's pixels the shape covers: the mean of its alpha, in [0, 1].
+
+    The views are rendered on a transparent film, so alpha is 0 on the
+    background and 1 on the shape; pixels on its outline count by the share
+    of them it covers.
+    """
+    image = bpy.data.images.load(str(path), check_existing=False)
+    try:
+        pixels = np.empty(len(image.pixels), dtype=np.float32)
+        image.pixels.foreach_get(pixels)
+    finally:
+        bpy.data.images.remove(image)
+    return float(pixels[3::4].mean()) if pixels.size else 0.0
+
+
 def warm_up_render(out_dir: str) -> None:
     """Render a small smooth and flat-shaded scene once (fills shader caches)."""
     bpy.ops.mesh.primitive_uv_sphere_add(radius=1.0)
@@ -732,6 +766,7 @@ def run_job(
                 views: list[float] = []
                 result["timings"]["views"] = views
                 result["files"]["views"] = render_views(out, settings, stats["extent"], report, box, views)
+                stats["fill"] = view_fill(out / result["files"]["views"][0])
             except BaseException as exc:  # noqa: BLE001 - any renderer failure is a render error
                 trace = "".join(traceback.format_exception(exc))
                 raise JobError("err_render", _summary(exc), trace) from None

@@ -82,10 +82,14 @@ def test_the_export_carries_each_sides_complexity_and_the_rating_command_control
     Asset.objects.filter(generator__name="Small").update(stats={"triangles": 900, "objects": 1}, source_code="x = 1\n")
     rows = list(export_rows())
     big_first = next(row for row in rows if row["model_a"] == "Big")
-    assert big_first["features_a"] == {"triangles": 90000.0, "objects": 3.0, "code_chars": 440.0}
-    assert big_first["features_b"] == {"triangles": 900.0, "objects": 1.0, "code_chars": 6.0}
+    # Rendered before parts and fill were measured: they are missing (null), not 0.
+    assert big_first["features_a"] == {"triangles": 90000.0, "objects": 3.0, "parts": None, "fill": None,
+                                       "code_chars": 440.0}  # fmt: skip
+    assert big_first["features_b"] == {"triangles": 900.0, "objects": 1.0, "parts": None, "fill": None,
+                                       "code_chars": 6.0}  # fmt: skip
     csv_text = "".join(chunks(export_rows(), "csv"))
-    assert "features_a.triangles,features_a.objects,features_a.code_chars" in csv_text.splitlines()[0]
+    header = "features_a.triangles,features_a.objects,features_a.parts,features_a.fill,features_a.code_chars"
+    assert header in csv_text.splitlines()[0]
     path = tmp_path / "battles.json"
     path.write_text("".join(chunks(export_rows(), "fastchat")))
     out = io.StringIO()

@@ -65,3 +65,25 @@ def test_without_features_configured_nothing_is_controlled(votes, settings):
     settings.LEADERBOARD_CONTROL_FEATURES = []
     snapshot_compute()
     assert Snapshot.objects.get(task="", family="", category="").options["controlled"] is None
+
+
+def test_a_battle_where_a_side_lacks_a_feature_is_left_out_of_the_controlled_fit_only(votes, settings, client):
+    # Big and Mid were rendered once connected parts were measured; Small before (its stats have no parts).
+    settings.LEADERBOARD_CONTROL_FEATURES = ["triangles", "parts"]
+    for name, parts in (("Big", 40), ("Mid", 8)):
+        Asset.objects.filter(generator__name=name).update(stats={"triangles": 1000 * parts, "objects": 1,
+                                                                 "parts": parts})  # fmt: skip
+    snapshot_compute()
+    overall = Snapshot.objects.get(task="", family="", category="")
+    controlled = overall.options["controlled"]
+    with_small = 12 + 6 + 8 + 2 + 4
+    assert controlled["left_out"] == with_small
+    assert {row["model"] for row in controlled["rows"]} == {"Big", "Mid"}
+    assert overall.n_votes == len(VOTES) + 4 and {row["model"] for row in overall.rows} == {"Big", "Mid", "Small"}
+    html = client.get("/leaderboard/").content.decode()
+    assert f"{with_small} battles left out of this fit" in html
+    # Without parts among the features, no battle lacks one.
+    settings.LEADERBOARD_CONTROL_FEATURES = ["triangles"]
+    Snapshot.objects.all().delete()
+    snapshot_compute()
+    assert Snapshot.objects.get(task="", family="", category="").options["controlled"]["left_out"] == 0

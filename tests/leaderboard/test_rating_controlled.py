@@ -133,3 +133,21 @@ def test_the_command_line_names_the_record_that_lacks_a_feature(tmp_path):
     with pytest.raises(SystemExit) as usage, redirect_stderr(io.StringIO()) as err:
         main([str(path), "--control", "triangles", "--anchor", "Atlas=1000"])
     assert usage.value.code == 2 and "it takes no --exclude-*, --anchor, --alpha" in err.getvalue()
+
+
+def test_the_command_line_leaves_out_a_battle_whose_feature_is_null_and_says_how_many(tmp_path):
+    path = tmp_path / "battles.jsonl"
+    _write(path, _battles(n=40, triangles_decide=True))
+    lines = path.read_text().splitlines()
+    for k in (3, 7):
+        record = json.loads(lines[k])
+        record["features_a"]["parts"] = None  # not measured for this asset
+        lines[k] = json.dumps(record)
+    path.write_text("\n".join(lines) + "\n")
+    status, out, err = _run(str(path), "--control", "triangles,parts", "--bootstrap", "0")
+    assert status == 0
+    board = json.loads(out)
+    assert board["n_battles"] == 38 and board["n_left_out"] == 2
+    assert "2 battles left out" in err
+    status, out, _ = _run(str(path), "--control", "triangles", "--bootstrap", "0")
+    assert json.loads(out)["n_battles"] == 40 and json.loads(out)["n_left_out"] == 0
