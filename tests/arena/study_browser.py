@@ -51,3 +51,14 @@ def shapes_study(**fields: Any) -> Study:
     study = Study.objects.create(**{**defaults, **fields})
     study.prompts.set(prompts)
     return study
+
+
+def add_gold(study: Study) -> None:
+    """Gold pairs for every prompt of `study`: its reference against a fourth model's trivial output (12 triangles)."""
+    trivial = Generator.objects.create(name="Trivial-Secret-1")
+    for prompt in study.prompts.all():
+        for generator, kind, triangles in ((None, "chair", 500), (trivial, "blob", 12)):
+            asset = Asset(prompt=prompt, generator=generator, is_reference=generator is None, status=Status.OK,
+                          stats={"triangles": triangles})  # fmt: skip
+            asset.glb.save(f"{asset.public_id}/model.glb", ContentFile(shape(kind)), save=False)
+            asset.save()

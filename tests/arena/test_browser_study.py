@@ -11,9 +11,9 @@ from collections.abc import Iterator
 
 import pytest
 
-from arena.models import Participant, Study, Vote
+from arena.models import Battle, Participant, Study, Vote
 from tests.arena.browser_helpers import artifact, wait_ready
-from tests.arena.study_browser import LINK, PROLIFIC_DONE, SECRETS, prolific_page, shapes_study
+from tests.arena.study_browser import LINK, PROLIFIC_DONE, SECRETS, add_gold, prolific_page, shapes_study
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -64,4 +64,72 @@ def test_a_prolific_participant_consents_votes_to_the_quota_and_returns_with_the
     page.locator("#study-notice").wait_for()
     assert "already completed this study" in page.locator("h1").inner_text()
     assert page.locator("#study-code").inner_text() == "C0MPL3T3"
+    assert Participant.objects.count() == 1 and Vote.objects.count() == 2
+
+
+def served_battle(page) -> Battle:  # type: ignore[no-untyped-def]
+    """The battle the page shows, from its GLB address (/arena/b/<battle>/a.glb)."""
+    return Battle.objects.get(public_id=page.evaluate("() => arenaState.battle.a.glb").split("/")[3])
+
+
+def consent(page) -> None:  # type: ignore[no-untyped-def]
+    page.goto(LINK)
+    page.locator("#consent-accept").check()
+    page.locator("#consent-submit").click()
+
+
+def test_a_participant_who_fails_the_gate_is_sent_back_with_the_screenout_code(page, study):
+    add_gold(study)
+    study.gate_pairs, study.gate_pass = 2, 2
+    study.screenout_url, study.screenout_code = "https://app.prolific.com/submissions/complete?cc={code}", "SCR33N"
+    study.save()
+    consent(page)
+
+    wait_ready(page, pairs=1)
+    battle = served_battle(page)
+    assert battle.is_gold
+    page.keyboard.press("b" if battle.gold_answer == "a" else "a")  # the wrong side: passing is out of reach
+    page.wait_for_function("() => arenaState.phase === 'finished'")
+    assert page.locator("#study-done-code").inner_text() == "SCR33N"
+    page.wait_for_url("https://app.prolific.com/submissions/complete?cc=SCR33N")
+    assert Participant.objects.get().status == "screened_out"
+    assert not any(secret in page.content() for secret in SECRETS)
+
+
+def test_a_participant_who_passes_the_gate_goes_on_to_the_study_pairs(page, study):
+    add_gold(study)
+    study.gate_pairs, study.gate_pass, study.quota = 1, 1, 2
+    study.save()
+    consent(page)
+
+    wait_ready(page, pairs=1)
+    battle = served_battle(page)
+    assert battle.is_gold
+    page.keyboard.press(battle.gold_answer)
+    page.wait_for_function("() => arenaState.phase === 'voted'")
+    page.get_by_role("button", name="Next pair").click()
+    wait_ready(page, pairs=2)
+    assert not served_battle(page).is_gold
+    assert Participant.objects.get().gate_passed_at is not None
+    assert page.locator("#study-progress-text").inner_text() == "1 of 2 pairs"
+
+
+def test_a_participant_who_closes_the_tab_resumes_where_they_were(browser, live_server, study):
+    first = prolific_page(browser, live_server)
+    page = next(first)
+    consent(page)
+    wait_ready(page, pairs=1)
+    page.get_by_role("button", name="A is better").click()
+    page.wait_for_function("() => arenaState.phase === 'voted'")
+    next(first, None)  # the tab and its browser session are gone
+
+    second = prolific_page(browser, live_server)
+    page = next(second)
+    page.goto(LINK)  # the same Prolific id, in a fresh browser session: no consent again, the same progress
+    wait_ready(page, pairs=1)
+    assert page.locator("#study-progress-text").inner_text() == "1 of 2 pairs"
+    page.keyboard.press("b")
+    page.wait_for_function("() => arenaState.phase === 'finished'")
+    page.wait_for_url(PROLIFIC_DONE)
+    next(second, None)
     assert Participant.objects.count() == 1 and Vote.objects.count() == 2
