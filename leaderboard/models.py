@@ -7,17 +7,10 @@ from django.db import models
 from arena.models import Study, new_public_id
 
 
-class Snapshot(models.Model):
-    """One board (a task, or all tasks; a family or a category, or all) at one moment.
-
-    `votes_hash` fingerprints the exact vote set, so a paper can cite a version
-    and anyone can check that an export reproduces it.
-    """
+class FittedBoard(models.Model):
+    """What every stored board holds: its fit, the size and fingerprint of its vote set, and when it was made."""
 
     public_id = models.CharField(max_length=32, unique=True, default=new_public_id, editable=False)
-    task = models.CharField(max_length=16, blank=True, help_text="Empty: all tasks.")
-    family = models.CharField(max_length=16, blank=True, help_text="Empty: all families (or the category's).")
-    category = models.CharField(max_length=100, blank=True, help_text="Empty: all categories.")
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     n_votes = models.PositiveIntegerField()
     votes_hash = models.CharField(max_length=64)
@@ -29,6 +22,21 @@ class Snapshot(models.Model):
     compute_seconds = models.FloatField(default=0.0)
 
     class Meta:
+        abstract = True
+
+
+class Snapshot(FittedBoard):
+    """One board (a task, or all tasks; a family or a category, or all) at one moment.
+
+    `votes_hash` fingerprints the exact vote set, so a paper can cite a version
+    and anyone can check that an export reproduces it.
+    """
+
+    task = models.CharField(max_length=16, blank=True, help_text="Empty: all tasks.")
+    family = models.CharField(max_length=16, blank=True, help_text="Empty: all families (or the category's).")
+    category = models.CharField(max_length=100, blank=True, help_text="Empty: all categories.")
+
+    class Meta:
         ordering = ["-created_at"]
         indexes = [models.Index(fields=["task", "family", "category", "-created_at"])]
 
@@ -37,7 +45,7 @@ class Snapshot(models.Model):
         return f"{scope} @ {self.created_at:%Y-%m-%d %H:%M} ({self.n_votes} votes)"
 
 
-class StudyBoard(models.Model):
+class StudyBoard(FittedBoard):
     """One study's board for one criterion, fitted from that study's counted votes only.
 
     Kept apart from `Snapshot` so that no public board, history or snapshot address can reach it:
@@ -45,18 +53,8 @@ class StudyBoard(models.Model):
     `criterion` is the criterion's key, or empty for a study that asks its single question.
     """
 
-    public_id = models.CharField(max_length=32, unique=True, default=new_public_id, editable=False)
     study = models.ForeignKey(Study, on_delete=models.CASCADE, related_name="boards")
     criterion = models.CharField(max_length=32, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
-    n_votes = models.PositiveIntegerField()
-    votes_hash = models.CharField(max_length=64)
-    options = models.JSONField(default=dict)
-    rows = models.JSONField(default=list)
-    models_order = models.JSONField(default=list)
-    win_matrix = models.JSONField(default=list)
-    count_matrix = models.JSONField(default=list)
-    compute_seconds = models.FloatField(default=0.0)
 
     class Meta:
         ordering = ["-created_at"]
