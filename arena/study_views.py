@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import quote
 
 from django.contrib.admin.views.decorators import staff_member_required
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
 from arena import agreement_selectors, selectors, study_selectors, study_services
 from arena.markup import markdown_html
-from arena.models import Participant, ParticipantStatus, Study
+from arena.models import Participant, ParticipantStatus, Study, criterion_keys
 from arena.services import ArenaError, battle_token
 from arena.views import _client_ip, _error, _json_body
 
@@ -137,9 +138,15 @@ def study_dashboard(request: HttpRequest, slug: str) -> HttpResponse:
     study = _study(slug)
     if study is None:
         return _missing(request)
+    criterion = request.GET.get("criterion") or next(iter(criterion_keys(study)), "")
+    try:
+        agreement = agreement_selectors.agreement_panel(study=study, criterion=criterion)
+    except agreement_selectors.UnknownCriterion as exc:
+        raise Http404(str(exc)) from None
     state = {"open": "open", "not_open": "not open yet", "closed": "closed"}[study_services.study_state(study)]
     context = {"study": study, "figures": study_selectors.study_dashboard(study), "state": state,
-               "agreement": agreement_selectors.agreement_panel(study=study),
+               "agreement": agreement, "agreement_criteria": study.criteria, "agreement_criterion": criterion,
+               "agreement_query": f"?criterion={quote(criterion)}" if criterion else "",
                "criteria": study_selectors.criteria_answers(study)}  # fmt: skip
     return render(request, "arena/study_dashboard.html", context)
 
@@ -150,4 +157,9 @@ def study_api_agreement(request: HttpRequest, slug: str) -> JsonResponse:
     study = _study(slug)
     if study is None:
         return JsonResponse({"error": "No such study."}, status=404)
-    return JsonResponse({"study": study.slug, **agreement_selectors.agreement_panel(study=study)})
+    criterion = request.GET.get("criterion") or next(iter(criterion_keys(study)), "")
+    try:
+        panel = agreement_selectors.agreement_panel(study=study, criterion=criterion)
+    except agreement_selectors.UnknownCriterion as exc:
+        return JsonResponse({"error": str(exc)}, status=404)
+    return JsonResponse({"study": study.slug, "criterion": criterion or None, **panel})

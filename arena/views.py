@@ -138,4 +138,4 @@ def agreement_page(request: HttpRequest) -> HttpResponse:
 @require_GET
 @staff_member_required
 def api_agreement(request: HttpRequest) -> JsonResponse:
-    return JsonResponse({"study": None, **agreement_selectors.agreement_panel()})
+    return JsonResponse({"study": None, "criterion": None, **agreement_selectors.agreement_panel()})

@@ -700,12 +700,14 @@ def agreement_schema() -> Schema:
         "seconds": obj({"n": count, "median": number, "q1": number, "q3": number}),
     }  # fmt: skip
     schema = obj(
-        {"study": nullable({"type": "string"}), "votes": count, "annotators": count, "items": count, **figures}
-    )
+        {"study": nullable({"type": "string"}), "criterion": nullable({"type": "string"}), "votes": count,
+         "annotators": count, "items": count, **figures}
+    )  # fmt: skip
     schema["description"] = (
         "Inter-annotator agreement, repeat consistency, position bias, tie and both-bad rates and time per vote "
         "(docs/studies.md, Methods). Intervals: Wilson for shares, a percentile bootstrap over items for kappa and "
-        "alpha; `position.pvalue`: the exact binomial test against 0.5."
+        "alpha; `position.pvalue`: the exact binomial test against 0.5. `criterion`: the study's criterion whose "
+        "answers the figures are computed on (null for a single question)."
     )
     return schema
 
@@ -722,10 +724,14 @@ def agreement_operations() -> dict[str, Schema]:
     study = get_operation(
         "studyAgreement",
         "A study's agreement panel (staff)",
-        json_response("The figures of the study's votes.", ref("Agreement")),
-        parameters=[path_parameter("slug", {"type": "string", "pattern": "^[-a-zA-Z0-9_]+$"})],
-    )
-    missing = refusal("No such study (JSON), or an address with no slug in it (an HTML page).")
+        json_response("The figures of the study's votes, on one criterion's answers.", ref("Agreement")),
+        parameters=[
+            path_parameter("slug", {"type": "string", "pattern": "^[-a-zA-Z0-9_]+$"}),
+            {"name": "criterion", "in": "query", "required": False, "schema": {"type": "string"},
+             "description": "A criterion's key (a study with criteria; default: its first, the vote's own answer)."},
+        ],
+    )  # fmt: skip
+    missing = refusal("No such study or criterion (JSON), or an address with no slug in it (an HTML page).")
     missing["content"].update(html_response("")["content"])
     study["get"]["responses"] |= {"302": login, "404": missing}
     return {"/arena/api/agreement/": public, "/study/{slug}/api/agreement/": study}
