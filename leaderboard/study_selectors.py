@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from django.db.models import Max, QuerySet
+from django.db.models import Count, Max, QuerySet
 
-from arena.models import CriterionVote, Study, Vote, criterion_keys
+from arena.models import Asset, CriterionVote, Study, Vote, criterion_keys
 from leaderboard.models import StudyBoard
 from leaderboard.rating import Battles
 from leaderboard.selectors import _BoardVotes, rated_votes
+from metrics.models import AssetMetric
+from renderer.selectors import is_executable
 
 StudyScope = tuple[int, str]
 """A study board: (study id, criterion key); the key is empty for a study that asks its single question."""
@@ -47,13 +49,45 @@ def latest_study_board(*, study: Study, criterion: str) -> StudyBoard | None:
     return StudyBoard.objects.filter(study=study, criterion=criterion).order_by("-created_at", "-id").first()
 
 
-def latest_study_hashes() -> dict[StudyScope, str]:
-    """The votes hash of every study board's latest version, in two queries."""
+def latest_study_hashes() -> dict[StudyScope, tuple[str, str | None]]:
+    """The votes hash and metrics fingerprint of every study board's latest version, in two queries."""
     latest = StudyBoard.objects.values("study_id", "criterion").annotate(last=Max("id")).values_list("last")
-    rows = StudyBoard.objects.filter(id__in=latest).values_list("study_id", "criterion", "votes_hash")
-    return {(study_id, criterion): votes_hash for study_id, criterion, votes_hash in rows}
+    rows = StudyBoard.objects.filter(id__in=latest).values_list("study_id", "criterion", "votes_hash", "options")
+    return {(study_id, criterion): (votes_hash, (options or {}).get("metrics_fingerprint"))
+            for study_id, criterion, votes_hash, options in rows}  # fmt: skip
 
 
 def study_counted_votes(*, study: Study) -> int:
     """The votes the study's boards count now (each criterion board counts every one of them)."""
     return study_rated_votes(study=study).count()
+
+
+BoardVote = tuple[str, int, int, str, str]
+"""One counted vote of a study board: the answer (a, b, tie, both_bad), the two asset ids and the two models."""
+
+
+def study_board_votes(*, study_id: int, criterion: str) -> list[BoardVote]:
+    """A study board's counted votes in vote order, with their assets: what its metric table is computed on."""
+    fields = ("battle__asset_a_id", "battle__asset_b_id", "generator_a__name", "generator_b__name")
+    votes = study_rated_votes().filter(study_id=study_id)
+    if not criterion:
+        return list(votes.order_by("id").values_list("winner", *fields))
+    answers = CriterionVote.objects.filter(vote__in=votes, criterion=criterion).order_by("vote_id")
+    return list(answers.values_list("winner", *(f"vote__{field}" for field in fields)))
+
+
+def asset_metric_values(*, asset_ids: set[int]) -> tuple[dict[int, bool], dict[str, dict[int, float | None]]]:
+    """Whether each asset ran, and every stored metric of these assets (name -> asset id -> value; None undefined)."""
+    ran = {asset_id: is_executable(status) for asset_id, status in
+           Asset.objects.filter(id__in=asset_ids).values_list("id", "status")}  # fmt: skip
+    values: dict[str, dict[int, float | None]] = {}
+    rows = AssetMetric.objects.filter(asset_id__in=asset_ids).exclude(name="executability")
+    for asset_id, name, value in rows.values_list("asset_id", "name", "value").iterator(chunk_size=10000):
+        values.setdefault(name, {})[asset_id] = value
+    return ran, values
+
+
+def metrics_fingerprint() -> str:
+    """Changes whenever an asset's metric is stored or recomputed: a study board's metric table is then refitted."""
+    figures = AssetMetric.objects.aggregate(n=Count("id"), last=Max("computed_at"))
+    return f"{figures['n']}:{figures['last'].isoformat() if figures['last'] else ''}"

@@ -41,10 +41,13 @@ def _board_query(request: HttpRequest, slug: str) -> tuple[Study, str]:
 
 
 def study_board_payload(study: Study, criterion: str) -> dict[str, Any]:
-    """The latest board of a study's criterion; schedules a refit when the counted votes moved on since."""
+    """The latest board of a study's criterion; schedules a refit when the counted votes or the metrics moved on."""
     board: StudyBoard | None = study_selectors.latest_study_board(study=study, criterion=criterion)
     counted = study_selectors.study_counted_votes(study=study)
-    updating = counted > 0 and (board is None or board.n_votes != counted)
+    stale = board is None or board.n_votes != counted
+    if not stale and board is not None:  # metrics stored or recomputed since: its metric table is refitted
+        stale = (board.options or {}).get("metrics_fingerprint") != study_selectors.metrics_fingerprint()
+    updating = counted > 0 and stale
     if updating:
         tasks.study_refresh_request(study=study.id)  # in the background: never a bootstrap inside a request
     labels = {c["key"]: c["label"] for c in study.criteria}
