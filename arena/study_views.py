@@ -151,3 +151,12 @@ def study_api_agreement(request: HttpRequest, slug: str) -> JsonResponse:
     if study is None:
         return JsonResponse({"error": "No such study."}, status=404)
     return JsonResponse({"study": study.slug, **agreement_selectors.agreement_panel(study=study)})
+
+
+@require_GET
+@staff_member_required
+def study_api_dashboard(request: HttpRequest, slug: str) -> JsonResponse:
+    study = _study(slug)
+    if study is None:
+        return JsonResponse({"error": "No such study."}, status=404)
+    return JsonResponse(study_selectors.dashboard_payload(study))
