@@ -11,3 +11,5 @@ class ArenaConfig(AppConfig):
         from arena import broadcast, signals
 
         signals.votes_changed.connect(broadcast.votes_changed, dispatch_uid="arena-votes-today")
+        signals.votes_changed.connect(broadcast.study_changed, dispatch_uid="arena-study-votes")
+        signals.participants_changed.connect(broadcast.study_changed, dispatch_uid="arena-study-participants")

@@ -26,3 +26,17 @@ def votes_changed(**kwargs: object) -> None:
     from arena.selectors import votes_today_after_vote
 
     group_send("arena", {"type": "arena.votes", "votes_today": votes_today_after_vote()})
+
+
+def study_group(study_id: int) -> str:
+    """The group of a study's open dashboards."""
+    return f"study-{study_id}"
+
+
+def study_changed(*, study: int | None = None, **kwargs: object) -> None:
+    """Receiver of `votes_changed` and `participants_changed`: a study's dashboards refetch their figures.
+
+    One small message per event; each dashboard's socket lets at most one through a second (`StudyConsumer`).
+    """
+    if study is not None:
+        group_send(study_group(study), {"type": "study.changed"})

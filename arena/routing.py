@@ -2,6 +2,9 @@ from __future__ import annotations
 
 from django.urls import path
 
-from arena.consumers import ArenaConsumer
+from arena.consumers import ArenaConsumer, StudyConsumer
 
-websocket_urlpatterns = [path("ws/arena/", ArenaConsumer.as_asgi())]
+websocket_urlpatterns = [
+    path("ws/arena/", ArenaConsumer.as_asgi()),
+    path("ws/study/<slug:slug>/", StudyConsumer.as_asgi()),
+]

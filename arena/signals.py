@@ -15,6 +15,8 @@ from django.dispatch import Signal
 
 # A vote was stored (after its commit): `study`, the study's id or None for a public vote.
 votes_changed = Signal()
+# A study participant arrived or consented (after its commit): `study`, the study's id.
+participants_changed = Signal()
 # Staff asked to render assets again: `asset_ids`, `force`.
 renders_requested = Signal()
 # The active sampler asks for current ratings: receivers return {model name: (rating, standard error)}.

@@ -61,6 +61,32 @@ def study_dashboard(study: Study) -> dict[str, Any]:
     }
 
 
+def dashboard_payload(study: Study) -> dict[str, Any]:
+    """The dashboard's figures as JSON (the live page refetches them): counts, time per vote, votes per prompt
+    and pair, each criterion's answers and the flagged participants. The agreement panel is apart."""
+    figures = study_dashboard(study)
+    flagged = figures["flagged_participants"]
+    keys = ("started", "consented", "completed", "screened_out", "votes", "gold", "repeats", "flagged")
+    return {
+        "study": study.slug,
+        **{key: figures[key] for key in keys},
+        "median_seconds": figures["median_seconds"],
+        "per_prompt": [{"prompt": slug, "votes": n} for slug, n in figures["per_prompt"]],
+        "per_pair": [{"pair": pair, "votes": n} for pair, n in figures["per_pair"]],
+        "criteria": [
+            {"key": c["key"], "answers": dict(zip(Winner.values, c["answers"], strict=True))}
+            for c in criteria_answers(study)
+        ],
+        "flagged_participants": {
+            "count": flagged["count"],
+            "rows": [
+                {"participant": public_id, "status": status, "reason": reason, "votes": n}
+                for public_id, status, reason, n in flagged["rows"]
+            ],
+        },
+    }
+
+
 def flagged_participants(study: Study) -> dict[str, Any]:
     """Participants whose annotator is flagged (failed gold pairs, the outlier test), with the reason."""
     flagged = study.participants.filter(annotator__flagged=True).annotate(n=Count("votes")).order_by("started_at")

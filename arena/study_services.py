@@ -39,6 +39,7 @@ from arena.models import (
     criterion_keys,
 )
 from arena.services import SESSION_KEY, ArenaError, battle_create, vote_record
+from arena.signals import emit, participants_changed
 
 # The query parameters each platform appends to the study link: (participant id, study id, session id).
 PLATFORM_PARAMETERS = {
@@ -136,6 +137,8 @@ def _participant_create(*, study: Study, identity: Identity | None) -> Participa
         )
         if not created:  # the same id arrived twice at once: the first one stands
             annotator.delete()
+        else:
+            transaction.on_commit(lambda: emit(participants_changed, study=study.id))
     return participant
 
 
@@ -159,6 +162,8 @@ def participant_consent(*, participant: Participant, accepted: bool) -> None:
     if participant.consented_at is None:
         participant.consented_at = timezone.now()
         participant.save(update_fields=["consented_at"])
+        study_id = participant.study_id
+        transaction.on_commit(lambda: emit(participants_changed, study=study_id))
 
 
 def _check_active(participant: Participant, *, consent: bool = True) -> None:

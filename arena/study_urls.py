@@ -11,5 +11,6 @@ urlpatterns = [
     path("<slug:slug>/api/battles/", study_views.study_api_battle, name="api-battle"),
     path("<slug:slug>/api/vote/", study_views.study_api_vote, name="api-vote"),
     path("<slug:slug>/dashboard/", study_views.study_dashboard, name="dashboard"),
+    path("<slug:slug>/api/dashboard/", study_views.study_api_dashboard, name="api-dashboard"),
     path("<slug:slug>/api/agreement/", study_views.study_api_agreement, name="api-agreement"),
 ]

@@ -163,3 +163,12 @@ def study_api_agreement(request: HttpRequest, slug: str) -> JsonResponse:
     except agreement_selectors.UnknownCriterion as exc:
         return JsonResponse({"error": str(exc)}, status=404)
     return JsonResponse({"study": study.slug, "criterion": criterion or None, **panel})
+
+
+@require_GET
+@staff_member_required
+def study_api_dashboard(request: HttpRequest, slug: str) -> JsonResponse:
+    study = _study(slug)
+    if study is None:
+        return JsonResponse({"error": "No such study."}, status=404)
+    return JsonResponse(study_selectors.dashboard_payload(study))

@@ -734,7 +734,42 @@ def agreement_operations() -> dict[str, Schema]:
     missing = refusal("No such study or criterion (JSON), or an address with no slug in it (an HTML page).")
     missing["content"].update(html_response("")["content"])
     study["get"]["responses"] |= {"302": login, "404": missing}
-    return {"/arena/api/agreement/": public, "/study/{slug}/api/agreement/": study}
+    dashboard = get_operation(
+        "studyDashboard",
+        "A study's dashboard figures (staff; the live dashboard fetches them when its socket says they changed)",
+        json_response("The figures.", ref("StudyDashboard")),
+        parameters=[path_parameter("slug", {"type": "string", "pattern": "^[-a-zA-Z0-9_]+$"})],
+    )
+    dashboard["get"]["responses"] |= {"302": login, "404": missing}
+    return {"/arena/api/agreement/": public, "/study/{slug}/api/agreement/": study,
+            "/study/{slug}/api/dashboard/": dashboard}  # fmt: skip
+
+
+def study_dashboard_schema() -> Schema:
+    """arena.study_selectors.dashboard_payload: a study's counts, time per vote and votes per prompt and pair."""
+    count = {"type": "integer", "minimum": 0}
+    counts = {key: count for key in ("started", "consented", "completed", "screened_out", "votes", "gold", "repeats",
+                                     "flagged")}  # fmt: skip
+    answers = obj({"a": count, "b": count, "tie": count, "both_bad": count})
+    flagged_row = obj({"participant": {"type": "string"}, "status": {"type": "string"}, "reason": {"type": "string"},
+                       "votes": count})  # fmt: skip
+    schema = obj(
+        {
+            "study": {"type": "string"},
+            **counts,
+            "median_seconds": nullable({"type": "number"}),
+            "per_prompt": {"type": "array", "items": obj({"prompt": {"type": "string"}, "votes": count})},
+            "per_pair": {"type": "array", "items": obj({"pair": {"type": "string"}, "votes": count})},
+            "criteria": {"type": "array", "items": obj({"key": {"type": "string"}, "answers": answers})},
+            "flagged_participants": obj({"count": count, "rows": {"type": "array", "items": flagged_row}}),
+        }
+    )
+    schema["description"] = (
+        "Participants by status (`started` counts every participant), votes (`flagged`: flagged votes other than "
+        "gold and repeat pairs), the median time per vote, votes per prompt and per model pair (gold pairs left "
+        "out), each criterion's answers, and the flagged participants (the first 50 rows)."
+    )
+    return schema
 
 
 def correlation_operations() -> dict[str, Schema]:
@@ -804,6 +839,7 @@ def openapi_schema() -> Schema:
                 "StudyBattle": {"allOf": [ref("Battle"), obj({"study": ref("StudyProgress")})]},
                 "StudyReveal": study_reveal_schema(),
                 "Agreement": agreement_schema(),
+                "StudyDashboard": study_dashboard_schema(),
                 "StudyVoteRequest": study_vote_request_schema(),
                 "StudyBoard": study_board_schema(),
                 "BoardRow": board_row_schema(),

@@ -1,7 +1,7 @@
 // Live updates: a reconnecting websocket, and fetching what changed.
 
-// A websocket that reconnects with back-off, for live pages.
-export function liveSocket(path, onMessage) {
+// A websocket that reconnects with back-off, for live pages; `onClose` is told of each drop.
+export function liveSocket(path, onMessage, { onClose } = {}) {
   const scheme = location.protocol === "https:" ? "wss" : "ws";
   let delay = 500;
   function connect() {
@@ -9,6 +9,7 @@ export function liveSocket(path, onMessage) {
     socket.addEventListener("open", () => { delay = 500; });
     socket.addEventListener("message", (event) => onMessage(JSON.parse(event.data)));
     socket.addEventListener("close", () => {
+      onClose?.();
       setTimeout(connect, delay);
       delay = Math.min(delay * 2, 15000);
     });
