@@ -89,11 +89,14 @@ def require_bubblewrap() -> None:
 
 
 MESH_TIMEOUT_S = 20.0
+# A broken mesh needs little memory; a low limit ends the one that tries to allocate billions of
+# vertices (huge_count.glb) after touching 1.5 GiB rather than the default 6 GiB, well within the time limit.
+MESH_MEMORY_MB = 1536
 
 
 @pytest.fixture(scope="session")
 def mesh_pool() -> Iterator[RenderPool]:
-    """Two warm sandboxed workers, no renders, a 20 s limit: enough for any broken mesh."""
+    """Two warm sandboxed workers, no renders, a 20 s limit and 1.5 GiB: enough for any broken mesh."""
     require_bubblewrap()
-    with RenderPool(RenderConfig(workers=2, views=0, timeout_s=MESH_TIMEOUT_S)) as shared:
+    with RenderPool(RenderConfig(workers=2, views=0, timeout_s=MESH_TIMEOUT_S, memory_mb=MESH_MEMORY_MB)) as shared:
         yield shared
