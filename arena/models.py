@@ -113,6 +113,10 @@ class Setting(models.Model):
         return self.name
 
 
+# An asset's long texts, of no use to a pair, a file or a vote: left out of those reads.
+ASSET_LONG_FIELDS = ("source_code", "log", "traceback", "run_log", "timings")
+
+
 class Asset(models.Model):
     """One generator's output for one prompt, or the prompt's reference."""
 
@@ -270,6 +274,8 @@ class Vote(models.Model):
 
     # Not stored: set by vote_record when a request repeats the vote already taken.
     duplicate: bool = False
+    # Not stored: set by study_vote_record, the participant's progress once this vote is in (None: not counted).
+    progress: int | None = None
 
     class Meta:
         ordering = ["-created_at"]

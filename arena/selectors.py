@@ -15,7 +15,18 @@ from django.core.files.storage import default_storage
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
-from arena.models import Annotator, Asset, Battle, GenerationAttempt, Generator, Prompt, Status, Study, Vote
+from arena.models import (
+    ASSET_LONG_FIELDS,
+    Annotator,
+    Asset,
+    Battle,
+    GenerationAttempt,
+    Generator,
+    Prompt,
+    Status,
+    Study,
+    Vote,
+)
 from arena.sampling import choose_pair
 from arena.signals import emit, ratings_wanted
 
@@ -151,7 +162,9 @@ def pair_choice(
     }
     if not options:
         return None
-    generator_ids = sorted({g for pair in options for g in pair})
+    # The statistics cover the whole pool, whatever this annotator has seen: one cached entry serves everyone
+    # (the sampler weighs each open pair by its own entries only).
+    generator_ids = sorted({g for pair in all_options for g in pair})
     index = {g: i for i, g in enumerate(generator_ids)}
     stats_key = f"arena:pair-stats:{study.id if study else ''}:{','.join(map(str, generator_ids))}"
     stats = _cache_get(stats_key)
@@ -167,7 +180,7 @@ def pair_choice(
     # A prompt at random, then one asset of each model for it (one setting drawn per battle).
     prompt_choices = [unseen for unseen in (_unseen(choice, seen) for choice in options[chosen]) if unseen]
     first_id, second_id = rng.choice(rng.choice(prompt_choices))
-    chosen_assets = Asset.objects.select_related("prompt").in_bulk([first_id, second_id])
+    chosen_assets = Asset.objects.select_related("prompt").defer(*ASSET_LONG_FIELDS).in_bulk([first_id, second_id])
     if len(chosen_assets) < 2:  # removed since the table was cached
         _cache_delete(OK_OUTPUTS_KEY if study is None else f"{OK_OUTPUTS_KEY}:study:{study.id}")
         return None

@@ -16,6 +16,7 @@ from django.contrib.sessions.backends.base import SessionBase
 from django.core import signing
 from django.core.files import File
 from django.db import DatabaseError, IntegrityError, transaction
+from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
 from arena.importers import (
@@ -32,6 +33,7 @@ from arena.importers import (
     read_records,
 )
 from arena.models import (
+    ASSET_LONG_FIELDS,
     Annotator,
     Asset,
     Battle,
@@ -424,13 +426,24 @@ def annotator_for(*, session: SessionBase, user: Any) -> Annotator:
     return fresh
 
 
+def _recent_counts(rows: QuerySet[Any], *, annotator: Annotator, network: Q | None) -> tuple[int, int]:
+    """Rows of the last hour by this annotator, and from this network (`network`; None: not counted), in one query."""
+    mine = Q(annotator=annotator)
+    if network is None:
+        return rows.filter(created_at__gte=timezone.now() - timedelta(hours=1), annotator=annotator).count(), 0
+    counts = rows.filter(mine | network, created_at__gte=timezone.now() - timedelta(hours=1)).aggregate(
+        mine=Count("id", filter=mine), network=Count("id", filter=network)
+    )
+    return counts["mine"], counts["network"]
+
+
 def _check_rate(*, annotator: Annotator, ip: str | None) -> None:
-    since = timezone.now() - timedelta(hours=1)
-    recent = Battle.objects.filter(created_at__gte=since)
+    network = Q(ip_address=ip) if ip else None
+    mine, from_network = _recent_counts(Battle.objects.all(), annotator=annotator, network=network)
     # Battles are cheap to ask for but not free: allow a few skips per vote.
-    if recent.filter(annotator=annotator).count() >= 3 * settings.ARENA_VOTES_PER_HOUR:
+    if mine >= 3 * settings.ARENA_VOTES_PER_HOUR:
         raise ArenaError("Too many pairs requested in the last hour: please slow down.", 429)
-    if ip and recent.filter(ip_address=ip).count() >= 3 * settings.ARENA_VOTES_PER_HOUR_PER_IP:
+    if ip and from_network >= 3 * settings.ARENA_VOTES_PER_HOUR_PER_IP:
         raise ArenaError("Too many pairs requested from this network in the last hour.", 429)
 
 
@@ -537,11 +550,11 @@ def battle_id_from_token(*, token: str, annotator: Annotator, study: Study | Non
 
 
 def _check_vote_rate(*, annotator: Annotator, ip: str | None) -> None:
-    since = timezone.now() - timedelta(hours=1)
-    recent = Vote.objects.filter(created_at__gte=since)
-    if recent.filter(annotator=annotator).count() >= settings.ARENA_VOTES_PER_HOUR:
+    network = Q(battle__ip_address=ip) if ip else None
+    mine, from_network = _recent_counts(Vote.objects.all(), annotator=annotator, network=network)
+    if mine >= settings.ARENA_VOTES_PER_HOUR:
         raise ArenaError("You have reached the hourly vote limit: thank you, please come back later.", 429)
-    if ip and recent.filter(battle__ip_address=ip).count() >= settings.ARENA_VOTES_PER_HOUR_PER_IP:
+    if ip and from_network >= settings.ARENA_VOTES_PER_HOUR_PER_IP:
         raise ArenaError("Too many votes from this network in the last hour.", 429)
 
 
@@ -565,62 +578,82 @@ def vote_record(
     the answer was lost to a restart) returns the stored vote with `duplicate` set
     and counts nothing again; a different choice on a voted battle is refused (409).
     """
+    with transaction.atomic():
+        return vote_write(token=token, annotator=annotator, winner=winner, interacted_a=interacted_a,
+                          interacted_b=interacted_b, ip=ip, study=study, min_seconds=min_seconds)  # fmt: skip
+
+
+def vote_write(
+    *,
+    token: str,
+    annotator: Annotator,
+    winner: str,
+    interacted_a: bool = False,
+    interacted_b: bool = False,
+    ip: str | None = None,
+    study: Study | None = None,
+    min_seconds: float | None = None,
+) -> Vote:
+    """`vote_record`'s work, inside a transaction the caller holds (a study's vote: no savepoint of its own)."""
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("vote_write needs a transaction: call vote_record, or hold transaction.atomic()")
     if winner not in Winner.values:
         raise ArenaError(f"Unknown choice {winner!r}: expected one of {', '.join(Winner.values)}.")
     battle_id = battle_id_from_token(token=token, annotator=annotator, study=study)
     minimum = settings.ARENA_MIN_VOTE_SECONDS if min_seconds is None else min_seconds
-    with transaction.atomic():
-        # Lock the battle: of two concurrent votes on it, the second sees the first.
-        # of=("self",): lock the battle row only; locking the joined assets too deadlocks
-        # concurrent votes on different battles that share an asset (PostgreSQL). The
-        # generators come along for the reveal.
-        battle = (
-            Battle.objects.select_for_update(of=("self",))
-            .select_related("asset_a__generator", "asset_b__generator", "asset_a__setting", "asset_b__setting")
-            .filter(public_id=battle_id)
-            .first()
-        )
-        if battle is None:
-            raise ArenaError("This battle no longer exists.", 404)
-        stored = Vote.objects.filter(battle=battle).first()
-        if stored is not None and stored.winner == winner and stored.annotator_id == annotator.id:
-            stored.battle, stored.duplicate = battle, True
-            return stored
-        if battle.revealed_at is not None or stored is not None:
-            raise ArenaError("This pair has already been voted on.", 409)
-        # After the retry check: a retry of a vote that reached the limit is still answered.
-        _check_vote_rate(annotator=annotator, ip=ip)
-        now = timezone.now()
-        seconds = (now - battle.created_at).total_seconds()
-        flag_reason = ""
-        if seconds < minimum:
-            flag_reason = f"voted after {seconds:.1f} s, under the {minimum:g} s minimum"
-        elif battle.repeat_of_id is not None:
-            flag_reason = REPEAT_REASON
-        elif annotator.flagged:
-            flag_reason = f"annotator flagged: {annotator.flag_reason}"
-        vote = Vote.objects.create(
-            battle=battle,
-            winner=winner,
-            prompt_id=battle.prompt_id,
-            generator_a_id=battle.asset_a.generator_id,
-            generator_b_id=battle.asset_b.generator_id,
-            is_gold=battle.is_gold,
-            annotator=annotator,
-            seconds_to_vote=seconds,
-            interacted_a=interacted_a,
-            interacted_b=interacted_b,
-            flagged=bool(flag_reason) or battle.is_gold,
-            flag_reason=flag_reason or ("gold pair" if battle.is_gold else ""),
-            study_id=battle.study_id,
-            participant_id=battle.participant_id,
-        )
-        battle.revealed_at = now
-        battle.save(update_fields=["revealed_at"])
-        if battle.is_gold:
-            _gold_check(annotator=annotator)
-        study_id = battle.study_id
-        transaction.on_commit(lambda: _after_vote(study_id))
+    # Lock the battle: of two concurrent votes on it, the second sees the first.
+    # of=("self",): lock the battle row only; locking the joined assets too deadlocks
+    # concurrent votes on different battles that share an asset (PostgreSQL). The
+    # generators come along for the reveal; the assets' long texts stay behind.
+    battle = (
+        Battle.objects.select_for_update(of=("self",))
+        .select_related("asset_a__generator", "asset_b__generator", "asset_a__setting", "asset_b__setting")
+        .defer(*(f"asset_{side}__{name}" for side in "ab" for name in ASSET_LONG_FIELDS))
+        .filter(public_id=battle_id)
+        .first()
+    )
+    if battle is None:
+        raise ArenaError("This battle no longer exists.", 404)
+    # A vote reveals its battle in the same transaction: an unrevealed battle has none to look for.
+    stored = Vote.objects.filter(battle=battle).first() if battle.revealed_at is not None else None
+    if stored is not None and stored.winner == winner and stored.annotator_id == annotator.id:
+        stored.battle, stored.duplicate = battle, True
+        return stored
+    if battle.revealed_at is not None or stored is not None:
+        raise ArenaError("This pair has already been voted on.", 409)
+    # After the retry check: a retry of a vote that reached the limit is still answered.
+    _check_vote_rate(annotator=annotator, ip=ip)
+    now = timezone.now()
+    seconds = (now - battle.created_at).total_seconds()
+    flag_reason = ""
+    if seconds < minimum:
+        flag_reason = f"voted after {seconds:.1f} s, under the {minimum:g} s minimum"
+    elif battle.repeat_of_id is not None:
+        flag_reason = REPEAT_REASON
+    elif annotator.flagged:
+        flag_reason = f"annotator flagged: {annotator.flag_reason}"
+    vote = Vote.objects.create(
+        battle=battle,
+        winner=winner,
+        prompt_id=battle.prompt_id,
+        generator_a_id=battle.asset_a.generator_id,
+        generator_b_id=battle.asset_b.generator_id,
+        is_gold=battle.is_gold,
+        annotator=annotator,
+        seconds_to_vote=seconds,
+        interacted_a=interacted_a,
+        interacted_b=interacted_b,
+        flagged=bool(flag_reason) or battle.is_gold,
+        flag_reason=flag_reason or ("gold pair" if battle.is_gold else ""),
+        study_id=battle.study_id,
+        participant_id=battle.participant_id,
+    )
+    battle.revealed_at = now
+    battle.save(update_fields=["revealed_at"])
+    if battle.is_gold:
+        _gold_check(annotator=annotator)
+    study_id = battle.study_id
+    transaction.on_commit(lambda: _after_vote(study_id))
     vote.duplicate = False
     return vote
 

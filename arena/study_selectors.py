@@ -14,12 +14,15 @@ from arena.study_services import exit_code, exit_url, progress
 FLAGGED_SHOWN = 50
 
 
-def progress_payload(participant: Participant) -> dict[str, Any]:
-    """What the study page shows and does: votes done of the quota, and, once finished, the code and where to go."""
+def progress_payload(participant: Participant, *, done: int | None = None) -> dict[str, Any]:
+    """What the study page shows and does: votes done of the quota, and, once finished, the code and where to go.
+
+    `done` is the progress when it was just counted (after a vote); else it is counted here.
+    """
     study = participant.study
     finished = participant.status != ParticipantStatus.STARTED
     return {
-        "done": progress(participant),
+        "done": progress(participant) if done is None else done,
         "quota": study.quota,
         "status": participant.status,
         "code": exit_code(participant) if finished else "",

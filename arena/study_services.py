@@ -38,7 +38,7 @@ from arena.models import (
     Winner,
     criterion_keys,
 )
-from arena.services import SESSION_KEY, ArenaError, battle_create, vote_record
+from arena.services import SESSION_KEY, ArenaError, battle_create, vote_write
 from arena.signals import emit, participants_changed
 
 # The query parameters each platform appends to the study link: (participant id, study id, session id).
@@ -275,17 +275,18 @@ def study_vote_record(
 
     With criteria, every answer is stored (`CriterionVote`) in the vote's transaction, the vote's own
     `winner` being the first criterion's: all of them or nothing. A retry with the same answers is
-    answered again; with other answers it is refused (409).
+    answered again; with other answers it is refused (409). `vote.progress` is the participant's
+    progress once the vote is in, when it was counted (else None).
     """
     study = participant.study
     checked = study_answers(study=study, winner=winner, answers=answers)
     main = next(iter(checked.values()))
     with transaction.atomic():
         # Two votes of one participant at once: the second sees the first's progress.
-        locked = Participant.objects.select_for_update(of=("self",)).select_related("annotator").get(id=participant.id)
-        locked.study = study
+        locked = Participant.objects.select_for_update().get(id=participant.id)
+        locked.study, locked.annotator = study, participant.annotator  # both read by this request already
         _check_active(locked)
-        vote = vote_record(
+        vote = vote_write(
             token=token,
             annotator=locked.annotator,
             winner=main,
@@ -297,8 +298,8 @@ def study_vote_record(
         )
         if "" not in checked:
             _answers_store(vote, checked)
-        if not vote.duplicate:
-            _progress_settle(locked)
+        # The progress the quota was settled with, counted under the lock: the answer shows it (None: not counted).
+        vote.progress = None if vote.duplicate else _progress_settle(locked)
     participant.status, participant.gate_passed_at = locked.status, locked.gate_passed_at
     participant.finished_at = locked.finished_at
     return vote
@@ -318,8 +319,10 @@ def progress(participant: Participant) -> int:
     return participant.votes.filter(seconds_to_vote__gte=minimum).count()
 
 
-def _progress_settle(participant: Participant) -> None:
+def _progress_settle(participant: Participant) -> int | None:
+    """Settle the gate and the quota after a vote; the progress counted for the quota (None: not counted)."""
     study, now = participant.study, timezone.now()
+    done = None
     changed = []
     if gate_pending(participant):
         answers = list(participant.votes.filter(is_gold=True).values_list("winner", "battle__gold_answer"))
@@ -330,11 +333,14 @@ def _progress_settle(participant: Participant) -> None:
         elif len(answers) >= study.gate_pairs:
             participant.gate_passed_at = now
             changed.append("gate_passed_at")
-    if participant.status == ParticipantStatus.STARTED and progress(participant) >= study.quota:
-        participant.status, participant.finished_at = ParticipantStatus.COMPLETED, now
-        changed += ["status", "finished_at"]
+    if participant.status == ParticipantStatus.STARTED:
+        done = progress(participant)
+        if done >= study.quota:
+            participant.status, participant.finished_at = ParticipantStatus.COMPLETED, now
+            changed += ["status", "finished_at"]
     if changed:
         participant.save(update_fields=changed)
+    return done
 
 
 def exit_url(participant: Participant) -> str:

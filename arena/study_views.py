@@ -128,7 +128,7 @@ def study_api_vote(request: HttpRequest, slug: str) -> JsonResponse:
         return _error(exc)
     # Which pairs are checks (gold, repeats) stays unsaid.
     result = study_selectors.study_vote_result(vote, reveal=study.reveal, min_seconds=study.min_vote_seconds)
-    progress = study_selectors.progress_payload(participant)
+    progress = study_selectors.progress_payload(participant, done=vote.progress)
     return JsonResponse({**result, "duplicate": vote.duplicate, "study": progress})
 
 

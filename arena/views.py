@@ -79,18 +79,21 @@ def battle_file(request: HttpRequest, battle_id: str, side: str, view: int | Non
     # The session names its annotator once a pair was served in it: then one query finds
     # the battle, and only if it was served to this annotator. A request with neither a
     # session annotator nor a login owns no battle (and creates no annotator).
+    # Only the side's file names are read: a file request builds no model instance.
     annotator = request.session.get(services.SESSION_KEY)
     if annotator is None and request.user.is_authenticated:
         annotator = _annotator(request).public_id
-    battles = Battle.objects.select_related("asset_a", "asset_b")
-    battle = battles.filter(public_id=battle_id, annotator__public_id=annotator).first() if annotator else None
-    if battle is None or side not in ("a", "b"):
+    found = None
+    if annotator and side in ("a", "b"):
+        battles = Battle.objects.filter(public_id=battle_id, annotator__public_id=annotator)
+        found = battles.values_list(f"asset_{side}__glb", f"asset_{side}__views").first()
+    if found is None:
         raise Http404("No such battle")
-    asset = battle.asset_a if side == "a" else battle.asset_b
+    glb, views = found
     if view is None:
-        name, content_type = asset.glb.name, "model/gltf-binary"
+        name, content_type = glb, "model/gltf-binary"
     else:
-        name, content_type = (asset.views[view] if view < len(asset.views) else ""), "image/png"
+        name, content_type = (views[view] if view < len(views or []) else ""), "image/png"
     if not name:
         raise Http404("No such file")
     filename = f"{side}.glb" if view is None else f"{side}-{view}.png"

@@ -61,3 +61,24 @@ def test_it_mixes_in_gold_pairs_at_the_configured_rate(cast, annotator, settings
     assert battle.is_gold and battle.strategy == "gold"
     reference_side = "a" if battle.asset_a.is_reference else "b"
     assert battle.gold_answer == reference_side
+
+
+def test_it_limits_the_pairs_one_annotator_asks_for_in_an_hour(cast, annotator, settings):
+    settings.ARENA_VOTES_PER_HOUR = 1  # three pairs an hour: a few skips per vote
+    for seed in range(3):
+        battle_create(annotator=annotator, ip="10.1.2.3", rng=random.Random(seed))
+    with pytest.raises(ArenaError, match="pairs requested in the last hour") as refused:
+        battle_create(annotator=annotator, ip="10.9.9.9")
+    assert refused.value.status == 429
+    assert battle_create(annotator=Annotator.objects.create(), ip="10.1.2.3").id  # another person on that network
+
+
+def test_it_limits_the_pairs_asked_for_from_one_network_across_annotators(cast, settings):
+    settings.ARENA_VOTES_PER_HOUR_PER_IP = 1  # three pairs an hour from one network
+    for _ in range(3):
+        battle_create(annotator=Annotator.objects.create(), ip="10.1.2.3")
+    with pytest.raises(ArenaError, match="from this network") as refused:
+        battle_create(annotator=Annotator.objects.create(), ip="10.1.2.3")
+    assert refused.value.status == 429
+    assert battle_create(annotator=Annotator.objects.create(), ip="10.4.5.6").id  # another network
+    assert battle_create(annotator=Annotator.objects.create()).id  # no address known: no network limit

@@ -17,14 +17,14 @@ from arena.selectors import votes_today
 
 pytestmark = pytest.mark.django_db
 
-# session, annotator, 2 rate limits, annotator's past pairs, the chosen assets, insert
-BATTLE_QUERIES = 7
-# session, then the battle served to the session's annotator
+# session, annotator, both rate limits (one query), annotator's past pairs, the chosen assets, insert
+BATTLE_QUERIES = 6
+# session, then the side's file names of the battle served to the session's annotator
 FILE_QUERIES = 2
 # session, annotator, then the locked write (begin, the token's battle locked with its
-# assets, generators and settings, any stored vote, 2 rate limits, insert, update, commit,
-# then both sides' attempts for the reveal)
-VOTE_QUERIES = 11
+# assets, generators and settings, both rate limits in one query, insert, update, commit,
+# then both sides' attempts for the reveal); a battle not revealed yet has no stored vote to look for
+VOTE_QUERIES = 9
 
 
 @pytest.fixture(autouse=True)
@@ -75,11 +75,12 @@ def test_the_count_after_a_vote_adds_one_to_the_cached_count_or_counts_afresh(ca
 
 
 # A study's requests: the study, the session, the participant with their annotator, then as above
-# (pair: 2 rate limits, past pairs, the chosen assets, insert; vote: begin, the participant locked,
-# savepoint, the battle locked, any stored vote, 2 rate limits, insert, update, release, the quota's
-# count, commit), and the progress shown (one count).
-STUDY_BATTLE_QUERIES = 9
-STUDY_VOTE_QUERIES = 16
+# (pair: both rate limits, past pairs, the chosen assets, insert, and the progress shown (one count);
+# vote: begin, the participant locked, the battle locked, both rate limits, insert, update, the quota's
+# count, commit: the vote is written in the participant's transaction, with no savepoint of its own,
+# and the progress shown is the count the quota was settled with).
+STUDY_BATTLE_QUERIES = 8
+STUDY_VOTE_QUERIES = 11
 
 
 def test_a_study_round_trip_keeps_to_its_query_budget(client, cast, django_assert_max_num_queries):  # type: ignore[no-untyped-def]

@@ -193,3 +193,22 @@ def test_it_records_interaction_and_time(battle, annotator):
         token=battle_token(battle=battle), annotator=annotator, winner="tie", interacted_a=True, interacted_b=False
     )
     assert recorded.interacted_a and not recorded.interacted_b and recorded.seconds_to_vote >= 0
+
+
+@pytest.mark.django_db(transaction=True)
+def test_it_writes_a_vote_only_inside_a_transaction_the_caller_holds(cast, annotator):
+    from arena.services import vote_write
+
+    battle = battle_create(annotator=annotator)
+    with pytest.raises(RuntimeError, match="needs a transaction"):
+        vote_write(token=battle_token(battle=battle), annotator=annotator, winner="a")
+    assert Vote.objects.count() == 0
+
+
+def test_it_answers_a_retry_on_a_revealed_battle_as_the_vote_already_taken(battle, annotator):
+    first = vote(battle, annotator, "tie")
+    again = vote(battle, annotator, "tie")
+    assert again.duplicate and again.id == first.id and Vote.objects.count() == 1
+    with pytest.raises(ArenaError) as refused:
+        vote(battle, annotator, "a")
+    assert refused.value.status == 409
