@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 from channels_redis.core import RedisChannelLayer
+
+from config.settings import redis_channel_layer
 
 pytestmark = pytest.mark.redis
 
@@ -17,4 +21,25 @@ async def test_a_group_message_reaches_a_listener_on_another_layer(redis_url):
     message = await listener.receive(channel)
     assert message == {"type": "arena.votes", "votes_today": 7}
     await listener.group_discard("arena-test-group", channel)
+    await sender.flush()
+
+
+@pytest.mark.asyncio
+async def test_a_listener_idle_for_longer_than_a_blocking_pop_still_gets_its_message(redis_url):
+    """The layer waits for messages with 5 s blocking pops; its reads must not time out at the same 5 s."""
+    config = redis_channel_layer(redis_url)["CONFIG"]
+    assert config["hosts"][0]["socket_timeout"] > RedisChannelLayer.brpop_timeout
+    sender, listener = RedisChannelLayer(**config), RedisChannelLayer(**config)
+    channel = await listener.new_channel()
+    await listener.group_add("arena-idle-group", channel)
+
+    async def send_later() -> None:
+        await asyncio.sleep(RedisChannelLayer.brpop_timeout + 1.5)  # the listener's first pop comes back empty
+        await sender.group_send("arena-idle-group", {"type": "arena.votes", "votes_today": 3})
+
+    later = asyncio.create_task(send_later())
+    message = await asyncio.wait_for(listener.receive(channel), timeout=30)
+    await later
+    assert message == {"type": "arena.votes", "votes_today": 3}
+    await listener.group_discard("arena-idle-group", channel)
     await sender.flush()
