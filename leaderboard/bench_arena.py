@@ -300,11 +300,30 @@ def free_ports(n: int) -> list[int]:
     return ports
 
 
-def servers_start(ports: list[int], env: dict[str, str], log: Path) -> list[subprocess.Popen[bytes]]:
+def server_command(port: int, *, server: str = "daphne", workers: int = 1) -> list[str]:
+    """One web server on ``port``: a daphne process (HTTP and websockets), or gunicorn with
+    ``workers`` sync workers (HTTP only, the WSGI application)."""
+    if server == "gunicorn":
+        return [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "-b",
+            f"127.0.0.1:{port}",
+            "-w",
+            str(workers),
+            "config.wsgi:application",
+        ]
+    return [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port), "config.asgi:application"]
+
+
+def servers_start(
+    ports: list[int], env: dict[str, str], log: Path, *, server: str = "daphne", workers: int = 1
+) -> list[subprocess.Popen[bytes]]:
     with log.open("ab") as out:
         return [
             subprocess.Popen(
-                [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port), "config.asgi:application"],
+                server_command(port, server=server, workers=workers),
                 cwd=ROOT,
                 env=env,
                 stdout=out,

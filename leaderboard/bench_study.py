@@ -42,13 +42,13 @@ from __future__ import annotations
 import argparse
 import asyncio
 import io
+import json
 import math
 import os
 import platform
 import random
 import re
 import shutil
-import ssl
 import statistics
 import subprocess
 import sys
@@ -335,31 +335,58 @@ class Step:
         )
 
 
-async def participant(httpx: Any, url: str, pid: str, step: Step, rng: random.Random, think: float,
-                      end: float, tls: ssl.SSLContext) -> None:  # fmt: skip
-    """One participant from the link to the quota, or to the end of the step."""
+@dataclass
+class Answer:
+    """A response read whole: what `timed` and the participant need of it."""
+
+    status_code: int
+    body: bytes
+
+    def json(self) -> Any:
+        return json.loads(self.body)
+
+
+async def fetch(client: Any, method: str, path: str, **options: Any) -> Answer:
+    """One request, its body read (a GLB's megabytes included), without following redirects."""
+    async with client.request(method, path, allow_redirects=False, **options) as response:
+        return Answer(response.status, await response.read())
+
+
+async def participant(aiohttp: Any, url: str, pid: str, step: Step, rng: random.Random, think: float,
+                      end: float) -> None:  # fmt: skip
+    """One participant from the link to the quota, or to the end of the step.
+
+    aiohttp, not httpx: it costs the load generator, which shares the cores with the servers, about
+    a fifth of httpx's CPU per request (0.4 against 1.9 ms for a small answer, 1.1 against 4.3 ms
+    for a GLB of 1.25 MB).
+    """
     samples = step.samples
-    limits = httpx.Limits(max_connections=6, max_keepalive_connections=6)
-    async with httpx.AsyncClient(base_url=url, timeout=REQUEST_TIMEOUT, limits=limits, verify=tls) as client:
+    # unsafe: keep cookies set by a numeric host (127.0.0.1), as a browser does.
+    jar = aiohttp.CookieJar(unsafe=True)
+    connector = aiohttp.TCPConnector(limit=6)
+    timeout = aiohttp.ClientTimeout(total=REQUEST_TIMEOUT)
+    async with aiohttp.ClientSession(url, cookie_jar=jar, connector=connector, timeout=timeout) as client:
         step.active += 1
         step.peak = max(step.peak, step.active)
         try:
-            await timed(samples, "link (Prolific parameters)", client.get(link(pid)), (302,))
-            await timed(samples, "consent page", client.get(f"/study/{SLUG}/"))
-            headers = {"X-CSRFToken": client.cookies.get("csrftoken", "")}
-            consent = client.post(f"/study/{SLUG}/consent/", data={"accept": "yes"}, headers=headers)
+            await timed(samples, "link (Prolific parameters)", fetch(client, "GET", link(pid)), (302,))
+            await timed(samples, "consent page", fetch(client, "GET", f"/study/{SLUG}/"))
+            headers = {"X-CSRFToken": next((c.value for c in jar if c.key == "csrftoken"), "")}
+            consent = fetch(client, "POST", f"/study/{SLUG}/consent/", data={"accept": "yes"}, headers=headers)
             await timed(samples, "consent", consent, (302,))
-            await timed(samples, "study page", client.get(f"/study/{SLUG}/"))
+            await timed(samples, "study page", fetch(client, "GET", f"/study/{SLUG}/"))
             for _ in range(2 * step.quota):  # votes under the minimum time do not count: bounded anyway
                 if time.perf_counter() >= end:
                     return
                 served = await timed(
-                    samples, "pair", client.post(f"/study/{SLUG}/api/battles/", json={}, headers=headers)
+                    samples, "pair", fetch(client, "POST", f"/study/{SLUG}/api/battles/", json={}, headers=headers)
                 )
                 if served.status_code != 200:
                     return
                 battle = served.json()
-                await asyncio.gather(*(timed(samples, "GLB", client.get(battle[side]["glb"])) for side in "ab"))
+                await asyncio.gather(
+                    *(timed(samples, "GLB", fetch(client, "GET", battle[side]["glb"])) for side in "ab")
+                )
                 await asyncio.sleep(
                     max(0.0, min(rng.lognormvariate(math.log(think), THINK_SIGMA), end - time.perf_counter()))
                 )
@@ -370,9 +397,9 @@ async def participant(httpx: Any, url: str, pid: str, step: Step, rng: random.Ra
                 body = {"token": battle["token"], "winner": winner}
                 try:
                     voted = await timed(
-                        samples, "vote", client.post(f"/study/{SLUG}/api/vote/", json=body, headers=headers)
+                        samples, "vote", fetch(client, "POST", f"/study/{SLUG}/api/vote/", json=body, headers=headers)
                     )
-                except httpx.HTTPError:
+                except (aiohttp.ClientError, TimeoutError):
                     step.uncertain.add(battle_id)
                     raise
                 if voted.status_code != 200:
@@ -382,18 +409,17 @@ async def participant(httpx: Any, url: str, pid: str, step: Step, rng: random.Ra
                 if answer["study"]["status"] != "started":
                     step.completed += 1
                     return
-        except httpx.HTTPError:
+        except (aiohttp.ClientError, TimeoutError):
             return  # counted as a failure by `timed`; a participant whose request failed leaves
         finally:
             step.active -= 1
 
 
-async def run_step(httpx: Any, urls: list[str], step: Step, *, hold: float, think: float, seed: int,
-                   pids: list[int], admin_url: str) -> Step:  # fmt: skip
+async def run_step(aiohttp: Any, urls: list[str], step: Step, *, hold: float, think: float, seed: int,
+                   pids: dict[str, list[int]], admin_url: str) -> Step:  # fmt: skip
     """N participants arriving at times drawn in advance over the ramp; the step ends ramp + hold later."""
     rng = random.Random(seed)
     arrivals = sorted(rng.uniform(0, step.ramp) for _ in range(step.level))
-    tls = ssl.create_default_context()
     before = cpu_snapshot(pids, admin_url)
     step.load = os.getloadavg()[0]
     start = time.perf_counter()
@@ -403,7 +429,7 @@ async def run_step(httpx: Any, urls: list[str], step: Step, *, hold: float, thin
     async def arrive(k: int, at: float) -> None:
         await asyncio.sleep(max(0.0, start + at - time.perf_counter()))
         pid = f"{seed:06d}{k:06d}{rng.getrandbits(48):012x}"
-        await participant(httpx, urls[k % len(urls)], pid, step, random.Random(seed * 100003 + k), think, end, tls)
+        await participant(aiohttp, urls[k % len(urls)], pid, step, random.Random(seed * 100003 + k), think, end)
 
     await asyncio.gather(*(arrive(k, at) for k, at in enumerate(arrivals)))
     step.samples.finished = time.perf_counter()
@@ -446,11 +472,23 @@ def database_backends(admin_url: str) -> list[int]:
     return [row[0] for row in rows]
 
 
-def cpu_snapshot(pids: list[int], admin_url: str) -> dict[str, float]:
-    """CPU seconds so far: the web processes, nginx (the last pid, if any) and the database's backends."""
-    snapshot = {"web processes": sum(process_cpu(pid) for pid in pids[:2])}
-    if len(pids) > 2:
-        snapshot["nginx"] = process_cpu(pids[2])
+def group_cpu(group: int) -> float:
+    """CPU seconds the live processes of a process group have used (a server and its workers)."""
+    total = 0.0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[2]) == group:
+            total += (int(fields[11]) + int(fields[12])) / TICKS
+    return total
+
+
+def cpu_snapshot(groups: dict[str, list[int]], admin_url: str) -> dict[str, float]:
+    """CPU seconds so far: each kind of server (its process groups: web processes, nginx) and the
+    database's backends."""
+    snapshot = {who: sum(group_cpu(group) for group in ids) for who, ids in groups.items()}
     snapshot["PostgreSQL"] = sum(process_cpu(pid) for pid in database_backends(admin_url))
     snapshot["whole machine"] = machine_busy()
     return snapshot
@@ -480,15 +518,15 @@ def next_level(results: dict[int, bool], ladder: tuple[int, ...] = LADDER, resol
     return middle if best < middle < worst else None
 
 
-async def search(httpx: Any, urls: list[str], way: str, args: argparse.Namespace, pids: list[int], admin_url: str,
-                 seed: int) -> list[Step]:  # fmt: skip
+async def search(aiohttp: Any, urls: list[str], way: str, args: argparse.Namespace, pids: dict[str, list[int]],
+                 admin_url: str, seed: int) -> list[Step]:  # fmt: skip
     steps: list[Step] = []
     started = time.monotonic()
     step_seconds = args.ramp + args.hold + REQUEST_TIMEOUT / 3
     level: int | None = args.first
     while level is not None and time.monotonic() - started + step_seconds <= args.budget:
         step = Step(way=way, level=level, ramp=args.ramp, quota=args.quota)
-        await run_step(httpx, urls, step, hold=args.hold, think=args.think, seed=seed + len(steps), pids=pids,
+        await run_step(aiohttp, urls, step, hold=args.hold, think=args.think, seed=seed + len(steps), pids=pids,
                        admin_url=admin_url)  # fmt: skip
         steps.append(step)
         print(progress_line(step), file=sys.stderr, flush=True)
@@ -599,7 +637,21 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--generators", type=int, default=12)
     parser.add_argument("--budget", type=float, default=360.0, help="seconds of steps per way of sending GLBs")
     parser.add_argument("--ways", default="stream,accel", help="stream, accel or both (accel needs nginx)")
-    parser.add_argument("--no-nginx", action="store_true", help="clients straight to daphne, Django streams GLBs")
+    parser.add_argument(
+        "--no-nginx", action="store_true", help="clients straight to the web server, Django streams GLBs"
+    )
+    parser.add_argument(
+        "--server",
+        choices=("gunicorn", "daphne"),
+        default="gunicorn",
+        help="HTTP through gunicorn's sync workers (WSGI), or through daphne processes (ASGI)",
+    )
+    parser.add_argument(
+        "--workers",
+        type=int,
+        default=2 * (os.cpu_count() or 1),
+        help="gunicorn's workers, or the number of daphne processes",
+    )
     parser.add_argument("--log", help="keep the servers' output in this file (default: dropped with the run)")
     parser.add_argument(
         "--postgres",
@@ -607,8 +659,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         help="a PostgreSQL server on this machine; the bench creates and drops its own database there",
     )
     args = parser.parse_args(argv)
-    if args.first < 1 or args.ramp <= 0 or args.hold <= 0 or args.think <= 0 or args.quota < 1:
-        parser.error("--first, --ramp, --hold, --think and --quota must be positive")
+    if min(args.first, args.quota, args.workers) < 1 or min(args.ramp, args.hold, args.think) <= 0:
+        parser.error("--first, --ramp, --hold, --think, --quota and --workers must be positive")
     unknown = set(args.ways.split(",")) - {"stream", "accel"}
     if unknown:
         parser.error(f"--ways: unknown {', '.join(sorted(unknown))}; expected stream and/or accel")
@@ -624,15 +676,19 @@ WAYS = {
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     try:
+        import aiohttp
         import httpx
     except ImportError:
-        print("leaderboard.bench_study needs httpx (pip install -r requirements-dev.txt)", file=sys.stderr)
+        print("leaderboard.bench_study needs httpx and aiohttp (pip install -r requirements-dev.txt)", file=sys.stderr)
         return 2
     binary = None if args.no_nginx else nginx_binary()
     ways = [w for w in args.ways.split(",") if binary or w == "stream"]
     admin_url, database_url = database_urls(args.postgres, BENCH_DATABASE)
     data_dir = Path(tempfile.mkdtemp(prefix="arena-bench-study-"))
-    ports = free_ports(2)
+    ports = free_ports(1 if args.server == "gunicorn" else args.workers)
+    workers = args.workers if args.server == "gunicorn" else 1
+    servers_label = (f"gunicorn with {args.workers} sync workers" if args.server == "gunicorn"
+                     else f"{args.workers} daphne processes")  # fmt: skip
     servers: list[subprocess.Popen[bytes]] = []
     nginx: Nginx | None = None
     results: dict[str, list[Step]] = {}
@@ -644,21 +700,22 @@ def main(argv: list[str] | None = None) -> int:
         env["DB_POOL"] = "true"
         sizes, profile = study_prepare(env, args)
         before = set(study_votes())  # the in-process profile's votes
-        log = Path(args.log) if args.log else data_dir / "daphne.log"
+        log = Path(args.log) if args.log else data_dir / "servers.log"
         for n, way in enumerate(ways):
             label, prefix = WAYS[way]
             if not binary:
-                label = "Django streams (straight to daphne)"
-            servers = servers_start(ports, {**env, "ARENA_ACCEL_REDIRECT": prefix}, log)
+                label = f"Django streams (straight to {args.server})"
+            servers = servers_start(ports, {**env, "ARENA_ACCEL_REDIRECT": prefix}, log, server=args.server,
+                                    workers=workers)  # fmt: skip
             direct = [f"http://127.0.0.1:{port}" for port in ports]
             servers_wait(httpx, direct, servers, log)
-            pids = [s.pid for s in servers]
+            pids = {"web processes": [s.pid for s in servers]}
             urls = direct
             if binary:
                 nginx = nginx_start(binary=binary, upstreams=ports, media_root=data_dir / "media",
                                     folder=data_dir / f"nginx-{way}")  # fmt: skip
-                urls, pids = [nginx.url], [*pids, nginx.process.pid]
-            steps = asyncio.run(search(httpx, urls, label, args, pids, admin_url, seed=1000 * (n + 1)))
+                urls, pids["nginx"] = [nginx.url], [nginx.process.pid]
+            steps = asyncio.run(search(aiohttp, urls, label, args, pids, admin_url, seed=1000 * (n + 1)))
             results[label] = steps
             for step in steps:
                 acknowledged.update(step.votes)
@@ -669,7 +726,7 @@ def main(argv: list[str] | None = None) -> int:
 
         connections.close_all()
         problems = integrity_check(acknowledged, uncertain, before)
-        setup = (f"2 daphne processes{' behind nginx ' + nginx_version(binary) if binary else ''}, PostgreSQL, "
+        setup = (f"{servers_label}{' behind nginx ' + nginx_version(binary) if binary else ''}, PostgreSQL, "
                  f"load average {os.getloadavg()[0]:.2f} at the end")  # fmt: skip
         print(report(results, profile, sizes, args, problems, setup))
         return 1 if problems else 0
