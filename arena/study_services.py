@@ -142,9 +142,12 @@ def _participant_create(*, study: Study, identity: Identity | None) -> Participa
     return participant
 
 
-def participant_from_session(*, study: Study, session: SessionBase) -> Participant:
+def participant_from_session(*, study: Study, session: SessionBase, lock: bool = False) -> Participant:
+    """The session's participant in `study`; `lock`: its row locked until the caller's transaction ends."""
     public_id = session.get(session_key(study))
     found = Participant.objects.select_related("annotator").filter(study=study, public_id=public_id)
+    if lock:
+        found = found.select_for_update(of=("self",))
     participant = found.first() if public_id else None
     if participant is None:
         raise ArenaError("Open the study's link first.", 403)
@@ -271,37 +274,36 @@ def study_vote_record(
     interacted_b: bool = False,
     ip: str | None = None,
 ) -> Vote:
-    """Record a participant's vote, then settle the gate and the quota under a lock on the participant.
+    """Record a participant's vote, then settle the gate and the quota, in the caller's transaction.
+
+    `participant` must be locked by that transaction (`participant_from_session(lock=True)`): two votes
+    of one participant at once are settled one after the other, the second seeing the first's progress.
 
     With criteria, every answer is stored (`CriterionVote`) in the vote's transaction, the vote's own
     `winner` being the first criterion's: all of them or nothing. A retry with the same answers is
     answered again; with other answers it is refused (409). `vote.progress` is the participant's
     progress once the vote is in, when it was counted (else None).
     """
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("study_vote_record runs in the transaction that locked the participant")
     study = participant.study
     checked = study_answers(study=study, winner=winner, answers=answers)
     main = next(iter(checked.values()))
-    with transaction.atomic():
-        # Two votes of one participant at once: the second sees the first's progress.
-        locked = Participant.objects.select_for_update().get(id=participant.id)
-        locked.study, locked.annotator = study, participant.annotator  # both read by this request already
-        _check_active(locked)
-        vote = vote_write(
-            token=token,
-            annotator=locked.annotator,
-            winner=main,
-            interacted_a=interacted_a,
-            interacted_b=interacted_b,
-            ip=ip,
-            study=study,
-            min_seconds=study.min_vote_seconds,
-        )
-        if "" not in checked:
-            _answers_store(vote, checked)
-        # The progress the quota was settled with, counted under the lock: the answer shows it (None: not counted).
-        vote.progress = None if vote.duplicate else _progress_settle(locked)
-    participant.status, participant.gate_passed_at = locked.status, locked.gate_passed_at
-    participant.finished_at = locked.finished_at
+    _check_active(participant)
+    vote = vote_write(
+        token=token,
+        annotator=participant.annotator,
+        winner=main,
+        interacted_a=interacted_a,
+        interacted_b=interacted_b,
+        ip=ip,
+        study=study,
+        min_seconds=study.min_vote_seconds,
+    )
+    if "" not in checked:
+        _answers_store(vote, checked)
+    # The progress the quota was settled with, counted under the lock: the answer shows it (None: not counted).
+    vote.progress = None if vote.duplicate else _progress_settle(participant)
     return vote
 
 

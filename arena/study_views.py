@@ -6,6 +6,7 @@ from typing import Any
 from urllib.parse import quote
 
 from django.contrib.admin.views.decorators import staff_member_required
+from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
@@ -113,17 +114,18 @@ def study_api_vote(request: HttpRequest, slug: str) -> JsonResponse:
     if study is None:
         return JsonResponse({"error": "No such study."}, status=404)
     try:
-        participant = study_services.participant_from_session(study=study, session=request.session)
         body = _json_body(request)
-        vote = study_services.study_vote_record(
-            participant=participant,
-            token=str(body.get("token", "")),
-            winner=body.get("winner"),
-            answers=body.get("answers"),
-            interacted_a=bool(body.get("interacted_a")),
-            interacted_b=bool(body.get("interacted_b")),
-            ip=_client_ip(request),
-        )
+        with transaction.atomic():
+            participant = study_services.participant_from_session(study=study, session=request.session, lock=True)
+            vote = study_services.study_vote_record(
+                participant=participant,
+                token=str(body.get("token", "")),
+                winner=body.get("winner"),
+                answers=body.get("answers"),
+                interacted_a=bool(body.get("interacted_a")),
+                interacted_b=bool(body.get("interacted_b")),
+                ip=_client_ip(request),
+            )
     except ArenaError as exc:
         return _error(exc)
     # Which pairs are checks (gold, repeats) stays unsaid.

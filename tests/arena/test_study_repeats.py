@@ -9,6 +9,7 @@ import pytest
 from django.core import signing
 from django.core.exceptions import ValidationError
 from django.core.management import CommandError, call_command
+from django.db import transaction
 from django.test import Client
 
 from arena.models import Battle, Participant, Study, Vote
@@ -136,7 +137,8 @@ def test_a_pair_voted_too_fast_is_not_repeated(study, cast):
     rng = random.Random(1)
     for _ in range(REPEAT_GAP + 2):
         battle = study_battle_create(participant=participant, rng=rng)
-        study_vote_record(participant=participant, token=battle_token(battle=battle), winner="a")
+        with transaction.atomic():
+            study_vote_record(participant=participant, token=battle_token(battle=battle), winner="a")
     assert not Battle.objects.filter(repeat_of__isnull=False).exists()  # every vote was too fast
 
 

@@ -203,3 +203,39 @@ def test_the_views_take_one_vote_when_one_token_is_replayed_at_once(cast):
 
     outcomes = run_together(replay)
     assert_one_vote_and_its_repeats(outcomes)
+
+
+def test_a_participants_votes_from_several_tabs_at_once_settle_the_quota_one_after_the_other(cast):
+    from arena.models import Participant, ParticipantStatus, Study
+
+    quota = 4  # the cast's four pairs
+    study = Study.objects.create(slug="tabs", title="Tabs", quota=quota, min_vote_seconds=0, completion_code="DONE")
+    study.prompts.set(cast.prompts)
+    owner = browser()
+    assert owner.get("/study/tabs/?PROLIFIC_PID=5f1e0c9a7b3d2e4f6a8b0c1d").status_code == 302
+    owner.get("/study/tabs/")  # the consent page sets the CSRF cookie
+    consent = owner.post("/study/tabs/consent/", {"accept": "yes"}, HTTP_X_CSRFTOKEN=owner.cookies["csrftoken"].value)
+    assert consent.status_code == 302
+    battles = []
+    for _ in range(quota):
+        status, battle = post_json(owner, "/study/tabs/api/battles/", {})
+        assert status == 200, battle
+        battles.append(battle)
+    cookies = owner.cookies
+
+    def vote(k: int, barrier: threading.Barrier) -> dict[str, Any]:
+        client = Client(enforce_csrf_checks=True)
+        client.cookies = cookies.__class__(cookies)  # the same session, in another tab
+        barrier.wait()
+        status, result = post_json(client, "/study/tabs/api/vote/", {"token": battles[k]["token"], "winner": "a"})
+        assert status == 200, result
+        return result["study"]
+
+    answers = run_together(vote, n=quota)
+    # Each vote was settled under the participant's lock: each saw the ones before it, none the same count.
+    assert sorted(a["done"] for a in answers) == list(range(1, quota + 1))
+    assert [a["status"] for a in answers if a["done"] == quota] == [ParticipantStatus.COMPLETED]
+    assert all(a["code"] == "DONE" for a in answers if a["done"] == quota)
+    participant = Participant.objects.get(study=study)
+    assert participant.status == ParticipantStatus.COMPLETED and participant.finished_at is not None
+    assert Vote.objects.filter(participant=participant).count() == quota
