@@ -239,6 +239,11 @@ class Battle(models.Model):
 
     class Meta:
         ordering = ["-created_at"]
+        # The hourly limits per network count pairs served and votes (battles revealed) by address.
+        indexes = [
+            models.Index(fields=["ip_address", "created_at"], name="arena_battle_ip_served"),
+            models.Index(fields=["ip_address", "revealed_at"], name="arena_battle_ip_revealed"),
+        ]
 
     def __str__(self) -> str:
         return f"battle {self.public_id}"

@@ -16,7 +16,7 @@ from django.contrib.sessions.backends.base import SessionBase
 from django.core import signing
 from django.core.files import File
 from django.db import DatabaseError, IntegrityError, transaction
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Q
 from django.utils import timezone
 
 from arena.importers import (
@@ -426,20 +426,20 @@ def annotator_for(*, session: SessionBase, user: Any) -> Annotator:
     return fresh
 
 
-def _recent_counts(rows: QuerySet[Any], *, annotator: Annotator, network: Q | None) -> tuple[int, int]:
-    """Rows of the last hour by this annotator, and from this network (`network`; None: not counted), in one query."""
+def _recent_counts(*, annotator: Annotator, ip: str | None, moment: str) -> tuple[int, int]:
+    """Battles whose `moment` (created_at, revealed_at) fell in the last hour: this annotator's, and
+    from this network (`ip`; None: not counted), in one query that the (ip_address, moment) indexes serve."""
+    recent = Battle.objects.filter(**{f"{moment}__gte": timezone.now() - timedelta(hours=1)})
     mine = Q(annotator=annotator)
-    if network is None:
-        return rows.filter(created_at__gte=timezone.now() - timedelta(hours=1), annotator=annotator).count(), 0
-    counts = rows.filter(mine | network, created_at__gte=timezone.now() - timedelta(hours=1)).aggregate(
-        mine=Count("id", filter=mine), network=Count("id", filter=network)
-    )
+    if ip is None:
+        return recent.filter(mine).count(), 0
+    network = Q(ip_address=ip)
+    counts = recent.filter(mine | network).aggregate(mine=Count("id", filter=mine), network=Count("id", filter=network))
     return counts["mine"], counts["network"]
 
 
 def _check_rate(*, annotator: Annotator, ip: str | None) -> None:
-    network = Q(ip_address=ip) if ip else None
-    mine, from_network = _recent_counts(Battle.objects.all(), annotator=annotator, network=network)
+    mine, from_network = _recent_counts(annotator=annotator, ip=ip or None, moment="created_at")
     # Battles are cheap to ask for but not free: allow a few skips per vote.
     if mine >= 3 * settings.ARENA_VOTES_PER_HOUR:
         raise ArenaError("Too many pairs requested in the last hour: please slow down.", 429)
@@ -550,8 +550,9 @@ def battle_id_from_token(*, token: str, annotator: Annotator, study: Study | Non
 
 
 def _check_vote_rate(*, annotator: Annotator, ip: str | None) -> None:
-    network = Q(battle__ip_address=ip) if ip else None
-    mine, from_network = _recent_counts(Vote.objects.all(), annotator=annotator, network=network)
+    # A battle is revealed by its vote, in the vote's transaction, and only to the battle's annotator:
+    # the battles revealed in the last hour are the votes of that hour.
+    mine, from_network = _recent_counts(annotator=annotator, ip=ip or None, moment="revealed_at")
     if mine >= settings.ARENA_VOTES_PER_HOUR:
         raise ArenaError("You have reached the hourly vote limit: thank you, please come back later.", 429)
     if ip and from_network >= settings.ARENA_VOTES_PER_HOUR_PER_IP:

@@ -173,6 +173,17 @@ def test_it_enforces_the_per_ip_limit_across_annotators(cast, settings):
         vote_record(token=battle_token(battle=b2), annotator=second, winner="a", ip="10.1.2.3")
 
 
+def test_votes_older_than_an_hour_leave_both_limits(cast, annotator, settings):
+    settings.ARENA_VOTES_PER_HOUR = settings.ARENA_VOTES_PER_HOUR_PER_IP = 1
+    first = battle_create(annotator=annotator, ip="10.1.2.3")
+    vote_record(token=battle_token(battle=first), annotator=annotator, winner="a", ip="10.1.2.3")
+    second = battle_create(annotator=annotator, ip="10.1.2.3")
+    with pytest.raises(ArenaError, match="hourly vote limit"):
+        vote_record(token=battle_token(battle=second), annotator=annotator, winner="a", ip="10.1.2.3")
+    Battle.objects.filter(id=first.id).update(revealed_at=first.created_at - timedelta(minutes=61))
+    assert vote_record(token=battle_token(battle=second), annotator=annotator, winner="b", ip="10.1.2.3").winner == "b"
+
+
 def test_it_flags_an_annotator_who_fails_gold_pairs(cast, annotator, settings):
     from tests.arena.conftest import make_asset
 
