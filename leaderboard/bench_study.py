@@ -7,23 +7,28 @@ kind stays under 250 ms:
 
 1. creates a temporary PostgreSQL database (``arena_bench_study``, dropped at the
    end), migrates it and stores a study (``--prompts`` x ``--generators``
-   rendered assets, a quota of ``--quota`` pairs, no gate) whose GLBs are real
-   meshes of 0.5 to 2 MB, the size of the arena's meshopt GLBs;
+   rendered assets, a reference per prompt, a quota of ``--quota`` pairs, a gate
+   of two gold pairs, then one gold pair in ten) whose GLBs are real meshes of
+   0.5 to 2 MB, the size of the arena's meshopt GLBs;
 2. times each request kind inside this process (Django's test client on the same
    database, no HTTP server): CPU and queries per request, the web process's
    own share of the cost;
-3. starts two daphne processes (one per core, ``DB_POOL=true``) and, when Debian's
-   ``nginx`` is installed, an nginx in front of them (as in ``deploy/nginx.conf``,
-   its ``/protected/`` location included) running as this user from a
-   temporary prefix;
+3. starts gunicorn with ``--workers`` sync workers (the WSGI application, as in
+   the scaled-out deployment; ``--server daphne``: that many daphne processes
+   instead), ``DB_POOL=true``, and, when Debian's ``nginx`` is installed, an
+   nginx in front of them (as in ``deploy/nginx.conf``, its ``/protected/``
+   location included) running as this user from a temporary prefix;
 4. for each way of sending the GLBs (Django streams them through nginx; nginx
    sends them itself, ``ARENA_ACCEL_REDIRECT``; without nginx only the first,
-   straight to daphne), runs steps of N participants: their arrival times are
+   straight to the server), runs steps of N participants: their arrival times are
    drawn in advance, uniformly over ``--ramp`` seconds (an open loop: nobody
-   waits for the server to arrive), then each participant opens the link with
-   Prolific's parameters, reads the consent page, consents, opens the arena, and
-   repeats: get a pair -> load both GLBs at once -> look at them for a time drawn
-   from a log-normal distribution (median ``--think`` s) -> vote, until the quota
+   waits for the server to arrive), then each participant, from an address of
+   their own (127.1.0.1, 127.1.0.2, ...), opens the link with Prolific's
+   parameters, reads the consent page, consents, opens the arena, and repeats:
+   get a pair -> load both GLBs at once -> look at them for a time drawn from a
+   log-normal distribution (median ``--think`` s) -> vote (a gold pair's
+   trivial side is never chosen, so every participant passes the gate; other
+   answers at random), until the quota
    or the end of the step (``--ramp`` + ``--hold`` s, shorter than a quota, so
    all N are in the study together for ``--hold`` s). Every request is timed;
 5. searches N: up a ladder until a step misses the goal (or fails a request),
@@ -33,7 +38,8 @@ kind stays under 250 ms:
    were taken, prints a Markdown report, stops everything and drops the database.
 
 CPU is read from /proc for the web processes, nginx, the database's backends
-and this load generator; the machine's load average is printed with every step,
+and this load generator (aiohttp: it shares the cores with the servers, and
+costs a fifth of httpx's CPU per request); the machine's load average is printed with every step,
 since other work may share the cores. Traffic goes only to 127.0.0.1.
 """
 
@@ -42,6 +48,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import io
+import itertools
 import json
 import math
 import os
@@ -78,6 +85,7 @@ SLUG = "launch"
 ACCEL_PREFIX = "/protected/"
 GOAL_P99_MS = 250.0
 GOAL_PARTICIPANTS = 300
+TRIVIAL_TRIANGLES = 12  # a gold pair's weak side: under the arena's threshold of a trivial output
 REQUEST_TIMEOUT = 30.0
 THINK_SIGMA = 0.6  # log-normal spread of the time spent looking at a pair (p95 about 2.7 x the median)
 GLB_MEGABYTES = (0.5, 0.8, 1.1, 1.4, 1.7, 2.0)
@@ -222,11 +230,17 @@ def glb_sized(megabytes: float) -> bytes:
 
 
 def study_create(*, prompts: int, generators: int, quota: int) -> list[int]:
-    """The study and its cast; its GLBs share a few files of 0.5-2 MB. Returns the files' sizes."""
+    """The study and its cast; its GLBs share a few files of 0.5-2 MB. Returns the files' sizes.
+
+    Each prompt has a reference, and one model's answer to it is trivial (a few triangles): the gold
+    pairs. The study asks for both of its first two gold pairs right (the gate), then one pair in ten
+    is gold, as attention checks.
+    """
     from django.core.files.base import ContentFile
     from django.core.files.storage import default_storage
 
     from arena.models import Asset, Generator, Prompt, Status, Study
+    from arena.study_services import study_check
 
     names = [default_storage.save(f"bench/{mb:.1f}.glb", ContentFile(glb_sized(mb))) for mb in GLB_MEGABYTES]
     models = [Generator.objects.create(name=f"bench-model-{g:02d}") for g in range(generators)]
@@ -234,11 +248,17 @@ def study_create(*, prompts: int, generators: int, quota: int) -> list[int]:
     for p in range(prompts):
         prompt = Prompt.objects.create(slug=f"bench-{p:03d}", text=f"Object {p}", category=f"category-{p % 3}")
         chosen.append(prompt)
-        for g, model in enumerate(models):
-            asset = Asset(prompt=prompt, generator=model, status=Status.OK, stats={"triangles": 20000})
+        for g, model in enumerate([None, *models]):
+            triangles = TRIVIAL_TRIANGLES if g == 1 + p % generators else 20000
+            asset = Asset(prompt=prompt, generator=model, is_reference=model is None, status=Status.OK,
+                          stats={"triangles": triangles})  # fmt: skip
             asset.glb.name = names[(p + g) % len(names)]
             asset.save()
-    study = Study.objects.create(
+    study = Study(
+        gold_rate=0.1,
+        gate_pairs=2,
+        gate_pass=2,
+        screenout_code="BENCHSO",
         slug=SLUG,
         title="Which 3D model is better?",
         instructions="Look at both models, turn them around, then pick the **better** one.",
@@ -248,8 +268,19 @@ def study_create(*, prompts: int, generators: int, quota: int) -> list[int]:
         completion_url="https://app.prolific.com/submissions/complete?cc={code}",
         completion_code="BENCH0K",
     )
+    study_check(study)
+    study.save()
     study.prompts.set(chosen)
     return [default_storage.size(name) for name in names]
+
+
+def choose(battle: dict[str, Any], rng: random.Random) -> str:
+    """A participant's answer: the other side when one is trivial (a gold pair: a person sees that at
+    once), else any of the four."""
+    trivial = [side for side in "ab" if (battle[side]["triangles"] or 0) <= TRIVIAL_TRIANGLES]
+    if len(trivial) == 1:
+        return "b" if trivial == ["a"] else "a"
+    return rng.choice(("a", "b", "tie", "both_bad"))
 
 
 def link(participant: str) -> str:
@@ -294,7 +325,7 @@ def profile_in_process(*, participants: int, pairs: int) -> dict[str, dict[str, 
             measure("GLB (Django streams)", lambda c=client, b=battle: c.get(b["a"]["glb"]))
             with override_settings(ARENA_ACCEL_REDIRECT=ACCEL_PREFIX):
                 measure("GLB (X-Accel-Redirect)", lambda c=client, b=battle: c.get(b["b"]["glb"]))
-            body = {"token": battle["token"], "winner": "a"}
+            body = {"token": battle["token"], "winner": choose(battle, random.Random(0))}
             measure("vote", lambda c=client, b=body: c.post(f"/study/{SLUG}/api/vote/", b, "application/json"))
     return {kind: {"cpu_ms": statistics.median(cpu[kind]), "queries": statistics.median(queries[kind])} for kind in cpu}
 
@@ -352,8 +383,17 @@ async def fetch(client: Any, method: str, path: str, **options: Any) -> Answer:
         return Answer(response.status, await response.read())
 
 
+def client_address(n: int) -> str:
+    """The ``n``-th participant's own loopback address (127.1.0.1, 127.1.0.2, ...): as on a real launch,
+    each comes from their own network, and the per-network limits count them apart."""
+    return f"127.{1 + n // 62500}.{n // 250 % 250}.{n % 250 + 1}"
+
+
+ADDRESSES = itertools.count()  # participants so far in this run: each step's get new addresses
+
+
 async def participant(aiohttp: Any, url: str, pid: str, step: Step, rng: random.Random, think: float,
-                      end: float) -> None:  # fmt: skip
+                      end: float, address: str) -> None:  # fmt: skip
     """One participant from the link to the quota, or to the end of the step.
 
     aiohttp, not httpx: it costs the load generator, which shares the cores with the servers, about
@@ -363,7 +403,7 @@ async def participant(aiohttp: Any, url: str, pid: str, step: Step, rng: random.
     samples = step.samples
     # unsafe: keep cookies set by a numeric host (127.0.0.1), as a browser does.
     jar = aiohttp.CookieJar(unsafe=True)
-    connector = aiohttp.TCPConnector(limit=6)
+    connector = aiohttp.TCPConnector(limit=6, local_addr=(address, 0))
     timeout = aiohttp.ClientTimeout(total=REQUEST_TIMEOUT)
     async with aiohttp.ClientSession(url, cookie_jar=jar, connector=connector, timeout=timeout) as client:
         step.active += 1
@@ -392,7 +432,7 @@ async def participant(aiohttp: Any, url: str, pid: str, step: Step, rng: random.
                 )
                 if time.perf_counter() >= end:
                     return
-                winner = rng.choice(("a", "b", "tie", "both_bad"))
+                winner = choose(battle, rng)
                 battle_id = battle["a"]["glb"].split("/")[3]
                 body = {"token": battle["token"], "winner": winner}
                 try:
@@ -429,7 +469,9 @@ async def run_step(aiohttp: Any, urls: list[str], step: Step, *, hold: float, th
     async def arrive(k: int, at: float) -> None:
         await asyncio.sleep(max(0.0, start + at - time.perf_counter()))
         pid = f"{seed:06d}{k:06d}{rng.getrandbits(48):012x}"
-        await participant(aiohttp, urls[k % len(urls)], pid, step, random.Random(seed * 100003 + k), think, end)
+        address = client_address(next(ADDRESSES))
+        await participant(aiohttp, urls[k % len(urls)], pid, step, random.Random(seed * 100003 + k), think, end,
+                          address)  # fmt: skip
 
     await asyncio.gather(*(arrive(k, at) for k, at in enumerate(arrivals)))
     step.samples.finished = time.perf_counter()
@@ -698,6 +740,7 @@ def main(argv: list[str] | None = None) -> int:
         database_reset(admin_url, create=True, database=BENCH_DATABASE)
         env = server_env(database_url, data_dir, ports, refresh=False)
         env["DB_POOL"] = "true"
+        env["TRUSTED_PROXIES"] = "127.0.0.1"  # nginx: Django takes each participant's address from it
         sizes, profile = study_prepare(env, args)
         before = set(study_votes())  # the in-process profile's votes
         log = Path(args.log) if args.log else data_dir / "servers.log"
