@@ -14,11 +14,17 @@ from django.views.decorators.http import require_GET, require_POST
 
 from arena import agreement_selectors, selectors, services
 from arena.models import Battle
+from arena.proxies import client_address
 from arena.services import ArenaError
 
 
 def _client_ip(request: HttpRequest) -> str | None:
-    return request.META.get("REMOTE_ADDR")
+    """The client's address, for the per-IP limits: behind nginx and gunicorn, REMOTE_ADDR is nginx's."""
+    return client_address(
+        peer=request.META.get("REMOTE_ADDR"),
+        forwarded_for=request.META.get("HTTP_X_FORWARDED_FOR", ""),
+        proxies=tuple(settings.TRUSTED_PROXIES),
+    )
 
 
 def _annotator(request: HttpRequest) -> Any:

@@ -9,6 +9,7 @@ render jobs from Redis, and the Redis channel layer.
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import tempfile
 from pathlib import Path
@@ -49,6 +50,19 @@ def envlist(name: str, default: str) -> list[str]:
     return [item.strip() for item in envstr(name, default).split(",") if item.strip()]
 
 
+def envnetworks(name: str) -> list[str]:
+    """A list of IP addresses or networks (10.0.0.0/8), refused at start-up if one is neither."""
+    values = envlist(name, "")
+    for value in values:
+        try:
+            ipaddress.ip_network(value, strict=False)
+        except ValueError:
+            raise ImproperlyConfigured(
+                f"{name}: {value!r} is not an IP address or network (e.g. 127.0.0.1 or 10.0.0.0/8)"
+            ) from None
+    return values
+
+
 DEBUG = envbool("DEBUG", True)
 BUILT_IN_SECRET_KEY = "dev-only-insecure-key-change-me-in-production-0123456789"
 SECRET_KEY = envstr("SECRET_KEY", BUILT_IN_SECRET_KEY)
@@ -60,6 +74,9 @@ if not DEBUG and SECRET_KEY == BUILT_IN_SECRET_KEY:
 ALLOWED_HOSTS = envlist("ALLOWED_HOSTS", "127.0.0.1,localhost,testserver")
 CSRF_TRUSTED_ORIGINS = envlist("CSRF_TRUSTED_ORIGINS", "http://127.0.0.1:8000,http://localhost:8000")
 SITE_NAME = envstr("SITE_NAME", "3D Code Arena")
+# Reverse proxies whose X-Forwarded-For names the client (arena/proxies.py): behind nginx and gunicorn,
+# REMOTE_ADDR is nginx's address. Empty: REMOTE_ADDR is the client (no proxy, or daphne --proxy-headers).
+TRUSTED_PROXIES = envnetworks("TRUSTED_PROXIES")
 
 # Runtime data (SQLite database, media, collected static) lives outside the code.
 DATA_DIR = Path(envstr("DATA_DIR", str(BASE_DIR / "var")))

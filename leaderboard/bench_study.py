@@ -123,13 +123,17 @@ def protected_location(media_root: Path) -> str:
     return match.group(0).replace("alias /srv/arena/media/;", f"alias {media_root.resolve()}/;")
 
 
-def nginx_config(*, port: int, upstreams: list[int], media_root: Path, folder: Path) -> str:
+def nginx_config(
+    *, port: int, upstreams: list[int], media_root: Path, folder: Path, websocket_upstreams: list[int] | None = None
+) -> str:
     """A whole nginx configuration: one process of this user, files under ``folder``, the shipped
-    ``/protected/`` location, and everything else proxied to the daphne processes."""
+    ``/protected/`` location, websockets (``/ws/``) to ``websocket_upstreams`` (by default the same
+    servers: daphne serves both) and everything else to ``upstreams``."""
     temp = "\n".join(
         f"    {kind}_temp_path {folder / kind};" for kind in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi")
     )
     servers = "\n".join(f"        server 127.0.0.1:{upstream};" for upstream in upstreams)
+    websockets = "\n".join(f"        server 127.0.0.1:{upstream};" for upstream in websocket_upstreams or upstreams)
     return f"""daemon off;
 master_process off;
 pid {folder / "nginx.pid"};
@@ -145,9 +149,21 @@ http {{
 {servers}
         keepalive 64;
     }}
+    upstream arena_ws {{
+{websockets}
+    }}
     server {{
         listen 127.0.0.1:{port};
 {protected_location(media_root)}
+        location /ws/ {{
+            proxy_pass http://arena_ws;
+            proxy_http_version 1.1;
+            proxy_set_header Upgrade $http_upgrade;
+            proxy_set_header Connection "upgrade";
+            proxy_set_header Host $host;
+            proxy_set_header X-Forwarded-For $remote_addr;
+            proxy_read_timeout 1h;
+        }}
         location / {{
             proxy_pass http://arena;
             proxy_http_version 1.1;
@@ -172,14 +188,17 @@ class Nginx:
         return f"http://127.0.0.1:{self.port}"
 
 
-def nginx_start(*, binary: str, upstreams: list[int], media_root: Path, folder: Path) -> Nginx:
+def nginx_start(
+    *, binary: str, upstreams: list[int], media_root: Path, folder: Path, websocket_upstreams: list[int] | None = None
+) -> Nginx:
     """Start nginx on a free loopback port and return once it accepts connections."""
     import socket
 
     folder.mkdir(parents=True, exist_ok=True)
     port = free_ports(1)[0]
     config = folder / "nginx.conf"
-    config.write_text(nginx_config(port=port, upstreams=upstreams, media_root=media_root, folder=folder))
+    config.write_text(nginx_config(port=port, upstreams=upstreams, media_root=media_root, folder=folder,
+                                   websocket_upstreams=websocket_upstreams))  # fmt: skip
     log = (folder / "stderr.log").open("wb")
     process = subprocess.Popen(
         [binary, "-p", str(folder), "-c", str(config), "-e", str(folder / "error.log")],

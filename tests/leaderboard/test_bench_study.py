@@ -34,3 +34,15 @@ def test_the_configuration_uses_the_shipped_internal_location_on_the_given_media
     assert "listen 127.0.0.1:8123;" in config
     assert "server 127.0.0.1:8001;" in config and "server 127.0.0.1:8002;" in config
     assert "/srv/arena" not in config and f"pid {tmp_path / 'nginx.pid'};" in config
+
+
+def test_websockets_go_to_their_own_servers_when_given(tmp_path: Path):
+    split = nginx_config(port=8123, upstreams=[8000], media_root=tmp_path, folder=tmp_path, websocket_upstreams=[8001])
+    http = split.split("upstream arena {", 1)[1].split("}", 1)[0]
+    websockets = split.split("upstream arena_ws {", 1)[1].split("}", 1)[0]
+    assert "127.0.0.1:8000;" in http and "8001" not in http
+    assert "127.0.0.1:8001;" in websockets and "8000" not in websockets
+    ws_location = split.split("location /ws/ {", 1)[1].split("}", 1)[0]
+    assert "proxy_pass http://arena_ws;" in ws_location and "proxy_set_header Upgrade $http_upgrade;" in ws_location
+    same = nginx_config(port=8123, upstreams=[8001, 8002], media_root=tmp_path, folder=tmp_path)
+    assert "server 127.0.0.1:8002;" in same.split("upstream arena_ws {", 1)[1].split("}", 1)[0]
