@@ -63,6 +63,30 @@ def test_it_mixes_in_gold_pairs_at_the_configured_rate(cast, annotator, settings
     assert battle.gold_answer == reference_side
 
 
+def test_a_gold_pair_sets_the_reference_against_a_trivial_output_only(cast, annotator):
+    from arena.models import Asset
+    from arena.selectors import GOLD_TRIVIAL_TRIANGLES, gold_choice
+    from tests.arena.conftest import make_asset
+
+    chair, lamp = cast.prompts
+    reference = make_asset(chair, None, triangles=5000)
+    make_asset(lamp, None, triangles=5000)
+    # Of the chair's outputs only Zephyr's is trivial; the lamp's are all more than trivial or uncounted.
+    chair_outputs = Asset.objects.filter(prompt=chair, is_reference=False).order_by("generator__name")
+    counts = {"Nimbus-Covert-3": GOLD_TRIVIAL_TRIANGLES + 1, "Quill-Hidden-7": 5000,
+              "Zephyr-Secret-9": GOLD_TRIVIAL_TRIANGLES}  # fmt: skip
+    for asset in chair_outputs:
+        asset.stats = {"triangles": counts[asset.generator.name]}
+        asset.save(update_fields=["stats"])
+    Asset.objects.filter(prompt=lamp, is_reference=False).update(stats={})
+    weak = Asset.objects.get(prompt=chair, generator__name="Zephyr-Secret-9")
+    choice = gold_choice(annotator=annotator, rng=random.Random(3))
+    assert choice is not None and set(choice.assets) == {reference, weak} and choice.gold_answer
+    # Once served, that pair is not offered again, and there is no other.
+    battle_create(annotator=annotator, gold=True)
+    assert gold_choice(annotator=annotator, rng=random.Random(3)) is None
+
+
 def test_it_limits_the_pairs_one_annotator_asks_for_in_an_hour(cast, annotator, settings):
     settings.ARENA_VOTES_PER_HOUR = 1  # three pairs an hour: a few skips per vote
     for seed in range(3):
