@@ -816,7 +816,7 @@ def study_prepare(env: dict[str, str], args: argparse.Namespace) -> tuple[list[i
     django.setup()
     call_command("migrate", interactive=False, verbosity=0)
     sizes = study_create(prompts=args.prompts, generators=args.generators, quota=args.quota)
-    return sizes, profile_in_process(participants=10, pairs=5)
+    return sizes, profile_in_process(participants=10, pairs=min(5, args.quota))
 
 
 if __name__ == "__main__":
