@@ -73,6 +73,7 @@ from leaderboard.bench_arena import (
     database_reset,
     database_urls,
     free_ports,
+    redis_flush,
     server_env,
     servers_start,
     servers_stop,
@@ -615,7 +616,8 @@ def report(ways: dict[str, list[Step]], profile: dict[str, dict[str, float]], si
              "study page": "study page", "pair": "pair", "GLB": "GLB", "vote": "vote"}  # fmt: skip
     lines = [
         f"Study launch: {setup}; {os.cpu_count()} cores, Python {platform.python_version()}, database connections: "
-        f"{connection_setup()}; a study of {args.prompts} prompts x {args.generators} models, quota {args.quota}, "
+        f"{connection_setup()}, {'cache in Redis' if args.redis else 'in-process caches'}; "
+        f"a study of {args.prompts} prompts x {args.generators} models, quota {args.quota}, "
         f"GLBs of {min(sizes) / 1e6:.2f}-{max(sizes) / 1e6:.2f} MB (mean {statistics.mean(sizes) / 1e6:.2f} MB); "
         f"each step: N participants arriving over {args.ramp:g} s, then all N in the study for {args.hold:g} s; "
         f"looking at a pair: log-normal, median {args.think:g} s, sigma {THINK_SIGMA}. "
@@ -713,6 +715,11 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         default=2 * (os.cpu_count() or 1),
         help="gunicorn's workers, or the number of daphne processes",
     )
+    parser.add_argument(
+        "--redis",
+        help="cache and channel layer in this Redis database, as the scaled-out deployment has them (e.g. "
+        "redis://127.0.0.1:6379/9; emptied before and after the run); default: in-process caches",
+    )
     parser.add_argument("--log", help="keep the servers' output in this file (default: dropped with the run)")
     parser.add_argument(
         "--postgres",
@@ -757,7 +764,8 @@ def main(argv: list[str] | None = None) -> int:
     uncertain: set[str] = set()
     try:
         database_reset(admin_url, create=True, database=BENCH_DATABASE)
-        env = server_env(database_url, data_dir, ports, refresh=False)
+        redis_flush(args.redis)
+        env = server_env(database_url, data_dir, ports, refresh=False, redis=args.redis)
         env["DB_POOL"] = "true"
         env["TRUSTED_PROXIES"] = "127.0.0.1"  # nginx: Django takes each participant's address from it
         sizes, profile = study_prepare(env, args)
@@ -799,6 +807,7 @@ def main(argv: list[str] | None = None) -> int:
 
         connections.close_all()
         database_reset(admin_url, create=False, database=BENCH_DATABASE)
+        redis_flush(args.redis)
         shutil.rmtree(data_dir, ignore_errors=True)
 
 
