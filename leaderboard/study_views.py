@@ -25,19 +25,28 @@ class BoardRefused(Exception):
         self.message, self.status = message, status
 
 
-def _board_query(request: HttpRequest, slug: str) -> tuple[Study, str]:
-    """The study and the criterion asked for (its first criterion by default; "" without criteria)."""
-    study = Study.objects.filter(slug=slug).first()
-    if study is None:
-        raise BoardRefused("No such study.", 404)
-    if not study.board_public and not (request.user.is_active and request.user.is_staff):
-        raise BoardRefused("This study's board is shown to staff only until the study publishes it.", 403)
+def _may_see(request: HttpRequest, study: Study) -> bool:
+    return study.board_public or (request.user.is_active and request.user.is_staff)
+
+
+def _criterion(request: HttpRequest, study: Study) -> str:
+    """The criterion asked for (its first criterion by default; "" without criteria)."""
     keys = [criterion["key"] for criterion in study.criteria]
     criterion = request.GET.get("criterion", keys[0] if keys else "")
     if criterion not in (keys or [""]):
         expected = ", ".join(keys) if keys else "none: this study asks a single question"
         raise BoardRefused(f"Unknown criterion {criterion!r} in the query parameter 'criterion' ({expected}).", 404)
-    return study, criterion
+    return criterion
+
+
+def _board_query(request: HttpRequest, slug: str) -> tuple[Study, str]:
+    """The study and the criterion asked for."""
+    study = Study.objects.filter(slug=slug).first()
+    if study is None:
+        raise BoardRefused("No such study.", 404)
+    if not _may_see(request, study):
+        raise BoardRefused("This study's board is shown to staff only until the study publishes it.", 403)
+    return study, _criterion(request, study)
 
 
 def study_board_payload(study: Study, criterion: str) -> dict[str, Any]:
@@ -67,12 +76,16 @@ def study_board_payload(study: Study, criterion: str) -> dict[str, Any]:
     }
     if board is None:
         return payload
+    options = board.options or {}
+    if not study_selectors.metric_table_current(options):
+        options = {**options, "metrics": []}  # an older layout: refitted in the background (`updating`)
     return payload | {
         "board": board.public_id,
         "created_at": board.created_at.isoformat(),
+        "compute_seconds": board.compute_seconds,
         "n_votes": board.n_votes,
         "votes_hash": board.votes_hash,
-        "options": board.options,
+        "options": options,
         "rows": board.rows,
         "models": board.models_order,
         "win_matrix": board.win_matrix,
