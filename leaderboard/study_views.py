@@ -13,7 +13,8 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET
 
 from arena.models import Study
-from leaderboard import study_selectors, tasks
+from leaderboard import correlation as corr
+from leaderboard import correlation_services, study_selectors, tasks
 from leaderboard.models import StudyBoard
 
 
@@ -46,6 +47,15 @@ def _board_query(request: HttpRequest, slug: str) -> tuple[Study, str]:
         raise BoardRefused("No such study.", 404)
     if not _may_see(request, study):
         raise BoardRefused("This study's board is shown to staff only until the study publishes it.", 403)
+    return study, _criterion(request, study)
+
+
+def correlation_query(request: HttpRequest) -> tuple[Study, str]:
+    """The correlation page's `?study=<slug>&criterion=<key>`: a study whose board one may not see is unknown (404)."""
+    slug = request.GET.get("study", "")
+    study = Study.objects.filter(slug=slug).first()
+    if study is None or not _may_see(request, study):
+        raise BoardRefused(f"Unknown study {slug!r} in the query parameter 'study'.", 404)
     return study, _criterion(request, study)
 
 
@@ -91,6 +101,51 @@ def study_board_payload(study: Study, criterion: str) -> dict[str, Any]:
         "win_matrix": board.win_matrix,
         "count_matrix": board.count_matrix,
     }
+
+
+def study_correlation_payload(study: Study, criterion: str) -> dict[str, Any]:
+    """The correlation page's data for one study board: its stored metric table, laid out as a report of one board.
+
+    Read from the stored board, never computed here (the table is fitted with the board in the background).
+    A study board has no judges section and no annotator ceiling (`null`).
+    """
+    board = study_board_payload(study, criterion)
+    status = "ready" if board["board"] else "computing" if board["counted_votes"] else "empty"
+    about = {key: board[key] for key in ("study", "title", "criterion", "criterion_label", "criteria", "public")}
+    payload: dict[str, Any] = {"status": status, "updating": board["updating"], "report": None,
+                               "learned": correlation_services.learned_status(), "study": about}  # fmt: skip
+    if board["board"] is None:
+        return payload
+    rows = board["rows"]
+    scope = {
+        "task": "",
+        "category": "",
+        "study": study.slug,
+        "criterion": criterion,
+        "label": f"{study.title} · {board['criterion_label']}",
+        "enough_models": len(rows) >= corr.MIN_MODELS,
+        "min_models": corr.MIN_MODELS,
+        "snapshot": board["board"],
+        "snapshot_created_at": board["created_at"],
+        "n_votes": board["n_votes"],
+        "votes_hash": board["votes_hash"],
+        "models": [{key: row[key] for key in ("model", "rating", "ci_low", "ci_high")} for row in rows],
+        "metrics": board["options"].get("metrics", []),
+        "human_agreement": None,
+        "judges": None,
+    }
+    report = {
+        "report": board["board"],
+        "generated_at": board["created_at"],
+        "compute_seconds": board["compute_seconds"],
+        "rounds": board["options"].get("bootstrap"),
+        "seed": board["options"].get("seed"),
+        "level": corr.LEVEL,
+        "coefficients": list(corr.COEFFICIENTS),
+        "aggregations": list(corr.AGGREGATIONS),
+        "scopes": [scope],
+    }
+    return payload | {"report": report}
 
 
 @require_GET
