@@ -210,37 +210,50 @@ def _means_payload(models: list[str], point: np.ndarray, boot: np.ndarray | None
     return out
 
 
-def _correlation_payload(data: ScopeData, info: MetricInfo, point: np.ndarray, boot: np.ndarray) -> dict[str, Any]:
+def _correlation_payload(ratings: np.ndarray, boot_ratings: np.ndarray, info: MetricInfo, point: np.ndarray,
+                         boot: np.ndarray) -> dict[str, Any]:  # fmt: skip
     oriented = corr.orient(point, info.higher_is_better)
     boot_oriented = corr.orient(boot, info.higher_is_better)
-    result = corr.correlations(data.ratings, oriented, data.boot_ratings, boot_oriented)
-    n_models = int(np.sum(np.isfinite(point) & np.isfinite(data.ratings)))
+    result = corr.correlations(ratings, oriented, boot_ratings, boot_oriented)
+    n_models = int(np.sum(np.isfinite(point) & np.isfinite(ratings)))
     return {"n_models": n_models, **{name: est.as_dict() for name, est in result.items()}}
+
+
+def asset_metric_payload(*, models: list[str], ratings: np.ndarray, boot_ratings: np.ndarray, info: MetricInfo,
+                         values: list[np.ndarray], present: list[np.ndarray],
+                         indices: list[np.ndarray]) -> dict[str, Any]:  # fmt: skip
+    """One asset-level metric against a board: per aggregation, each model's mean and the correlations, with intervals.
+
+    Round ``r`` pairs the board's ratings refitted on the ``r``-th resample of its votes (``boot_ratings[r]``)
+    with the means over the ``r``-th resample of each model's assets (``indices``); see `leaderboard.correlation`.
+    The study boards' metric tables (`leaderboard.study_services`) are computed with it too.
+    """
+    point_c, point_p = aggregate.model_means(values, present, info)
+    boot_c, boot_p = aggregate.model_means(values, present, info, indices)
+    aggregations = {}
+    for label, point, boot in (("conditional", point_c, boot_c), ("penalised", point_p, boot_p)):
+        aggregations[label] = {
+            "means": _means_payload(models, point, boot),
+            "correlation": _correlation_payload(ratings, boot_ratings, info, point, boot),
+        }
+    return {
+        **_info_payload(info),
+        "level": "asset",
+        "n_assets": int(sum(p.sum() for p in present)),
+        "n_failed": int(sum((p & ~np.isfinite(v)).sum() for v, p in zip(values, present, strict=True))),
+        "aggregations": aggregations,
+    }
 
 
 def _asset_metric(data: ScopeData, name: str, indices: list[np.ndarray], weights: np.ndarray,
                   human: np.ndarray) -> dict[str, Any] | None:  # fmt: skip
     info = metric_info(name, data.directions)
     vals, pres = _asset_arrays(data, name)
-    n_assets = int(sum(p.sum() for p in pres))
     if name != "executability" and not any(np.isfinite(v[p]).any() for v, p in zip(vals, pres, strict=True)):
         return None  # nothing measured in this scope
-    point_c, point_p = aggregate.model_means(vals, pres, info)
-    boot_c, boot_p = aggregate.model_means(vals, pres, info, indices)
-    aggregations = {}
-    for label, point, boot in (("conditional", point_c, boot_c), ("penalised", point_p, boot_p)):
-        aggregations[label] = {
-            "means": _means_payload(data.models, point, boot),
-            "correlation": _correlation_payload(data, info, point, boot),
-        }
-    return {
-        **_info_payload(info),
-        "level": "asset",
-        "n_assets": n_assets,
-        "n_failed": int(sum((p & ~np.isfinite(v)).sum() for v, p in zip(vals, pres, strict=True))),
-        "aggregations": aggregations,
-        "agreement": _vote_agreement(data, name, info, weights, human),
-    }
+    payload = asset_metric_payload(models=data.models, ratings=data.ratings, boot_ratings=data.boot_ratings,
+                                   info=info, values=vals, present=pres, indices=indices)  # fmt: skip
+    return {**payload, "agreement": _vote_agreement(data, name, info, weights, human)}
 
 
 def _model_metric(data: ScopeData, name: str) -> dict[str, Any]:
@@ -250,7 +263,7 @@ def _model_metric(data: ScopeData, name: str) -> dict[str, Any]:
     boot = np.tile(point, (data.boot_ratings.shape[0], 1))
     block = {
         "means": _means_payload(data.models, point, None),
-        "correlation": _correlation_payload(data, info, point, boot),
+        "correlation": _correlation_payload(data.ratings, data.boot_ratings, info, point, boot),
     }
     return {
         **_info_payload(info),

@@ -7,11 +7,12 @@ from typing import Any
 
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
+from django.utils.dateparse import parse_datetime
 from django.views.decorators.http import require_GET
 
 from arena.models import Task
 from leaderboard import correlation_services as services
-from leaderboard import tasks
+from leaderboard import study_views, tasks
 from leaderboard.models import CorrelationReport, Snapshot
 
 
@@ -46,8 +47,28 @@ def _pick(scopes: list[dict[str, Any]], task: str, category: str) -> dict[str, A
     return scopes[0] if scopes else None
 
 
+def _study_page(request: HttpRequest) -> HttpResponse:
+    """The page for one study board's criterion (`?study=<slug>&criterion=<key>`), from its stored metric table."""
+    try:
+        study, criterion = study_views.correlation_query(request)
+    except study_views.BoardRefused as exc:
+        raise Http404(exc.message) from None
+    data = study_views.study_correlation_payload(study, criterion)
+    context = {
+        "data": data,
+        "computed_at": parse_datetime(data["report"]["generated_at"]) if data["report"] else None,
+        "scope": data["report"]["scopes"][0] if data["report"] else None,
+        "study": study,
+        "criterion": criterion,
+        "learned": data["learned"],
+    }
+    return render(request, "leaderboard/correlation.html", context)
+
+
 @require_GET
 def correlation_page(request: HttpRequest) -> HttpResponse:
+    if "study" in request.GET:
+        return _study_page(request)
     task, category = request.GET.get("task", ""), request.GET.get("category", "")
     if task and task not in Task.values:
         raise Http404(f"Unknown task {task!r}")
@@ -58,7 +79,7 @@ def correlation_page(request: HttpRequest) -> HttpResponse:
     task = scope["task"] if scope else task
     context = {
         "data": payload,
-        "report": report,
+        "computed_at": report.finished_at if report else None,
         "scope": scope,
         "tasks": [s for s in scopes if not s.get("category")],
         "categories": sorted({s["category"] for s in scopes if s.get("category") and s["task"] == task}),
@@ -71,7 +92,13 @@ def correlation_page(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 def api_correlation(request: HttpRequest) -> JsonResponse:
-    return JsonResponse(_payload(_latest()))
+    if "study" not in request.GET:
+        return JsonResponse(_payload(_latest()))
+    try:
+        study, criterion = study_views.correlation_query(request)
+    except study_views.BoardRefused as exc:
+        return JsonResponse({"error": exc.message}, status=exc.status)
+    return JsonResponse(study_views.study_correlation_payload(study, criterion))
 
 
 @require_GET

@@ -87,7 +87,16 @@ def asset_metric_values(*, asset_ids: set[int]) -> tuple[dict[int, bool], dict[s
     return ran, values
 
 
+# The metric table's layout: a board stored with an older one is refitted (2: the correlation page's, with intervals).
+METRIC_TABLE_VERSION = 2
+
+
 def metrics_fingerprint() -> str:
-    """Changes whenever an asset's metric is stored or recomputed: a study board's metric table is then refitted."""
+    """Changes whenever an asset's metric is stored or recomputed, or the table's layout: the table is then refitted."""
     figures = AssetMetric.objects.aggregate(n=Count("id"), last=Max("computed_at"))
-    return f"{figures['n']}:{figures['last'].isoformat() if figures['last'] else ''}"
+    return f"v{METRIC_TABLE_VERSION}:{figures['n']}:{figures['last'].isoformat() if figures['last'] else ''}"
+
+
+def metric_table_current(options: dict) -> bool:
+    """Whether a stored board's metric table has the current layout (else it is refitted, and not shown meanwhile)."""
+    return str(options.get("metrics_fingerprint", "")).startswith(f"v{METRIC_TABLE_VERSION}:")

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import time
+import zlib
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -14,7 +16,7 @@ from arena.background import debounce_clear
 from arena.models import Study
 from leaderboard import correlation as corr
 from leaderboard import study_selectors
-from leaderboard.correlation_services import metric_directions, metric_info
+from leaderboard.correlation_services import asset_metric_payload, metric_directions, metric_info
 from leaderboard.models import StudyBoard
 from leaderboard.rating import Battles, fit_leaderboard
 from leaderboard.services import _nan_to_none
@@ -47,8 +49,9 @@ def _board_store(scope: StudyScope, battles: Battles, votes_hash: str, fingerpri
     board = fit_leaderboard(battles, bootstrap=settings.LEADERBOARD_BOOTSTRAP, seed=settings.LEADERBOARD_SEED)
     for row in board.rows:
         row["provisional"] = row["battles"] < settings.LEADERBOARD_MIN_VOTES
-    metrics = board_metric_table(votes=study_selectors.study_board_votes(study_id=study_id, criterion=criterion),
-                                 rows=board.rows)  # fmt: skip
+    votes = study_selectors.study_board_votes(study_id=study_id, criterion=criterion)
+    seed = [settings.LEADERBOARD_SEED, study_id, zlib.crc32(criterion.encode())]
+    metrics = board_metric_table(votes=votes, rows=board.rows, boot_ratings=board.bootstrap, seed=seed)
     return StudyBoard.objects.create(
         study_id=study_id,
         criterion=criterion,
@@ -68,17 +71,35 @@ def _board_store(scope: StudyScope, battles: Battles, votes_hash: str, fingerpri
     )
 
 
-def board_metric_table(*, votes: Sequence[BoardVote], rows: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
+@dataclass(frozen=True)
+class _Board:
+    """What each row of a board's metric table is held to: the ratings and their bootstrap, the assets, the answers."""
+
+    models: list[str]
+    ratings: np.ndarray  # (models,), board order
+    boot_ratings: np.ndarray  # (rounds, models): the board's ratings refitted on resampled votes
+    asset_ids: list[list[int]]  # per model, the assets shown in the board's votes
+    indices: list[np.ndarray]  # per model, (rounds, assets): the assets resampled, one row per round
+    decided: list[tuple[str, int, int]]  # the answers that chose a side: (winner, asset a, asset b)
+    human: np.ndarray  # 0 (A) or 1 (B) per decided answer
+    weights: np.ndarray  # (rounds, decided): the decided answers resampled
+
+
+def board_metric_table(*, votes: Sequence[BoardVote], rows: Sequence[dict[str, Any]], boot_ratings: np.ndarray,
+                       seed: Sequence[int]) -> list[dict[str, Any]]:  # fmt: skip
     """How each automatic metric agrees with a study board: one entry per metric measured on its assets.
 
-    Model level: Spearman and Pearson between the board's ratings and each model's mean over the assets
-    shown in the board's votes (conditional and penalised means, as on the correlation page; a
-    lower-is-better metric's sign flipped, so positive is agreement). Vote level: over the decided answers
-    (A or B better), the share where the metric prefers the chosen asset, with a Wilson 95% interval, and
-    Cohen's κ of the 2×2 table; `coverage` is the share of decided answers where the metric had a preference.
+    Each entry has the correlation page's shape (`leaderboard.correlation_services.asset_metric_payload`).
+    Model level: Pearson, Spearman and Kendall between the board's ratings and each model's mean over the
+    assets shown in the board's votes (conditional and penalised means; a lower-is-better metric's sign
+    flipped, so positive is agreement), with 95% bootstrap intervals: round ``r`` pairs the board's own
+    ``r``-th bootstrap round (`boot_ratings`, its ratings refitted on resampled votes: the rounds of its
+    rating intervals, so no extra fit) with a resample of each model's assets. Vote level (`agreement`):
+    over the decided answers (A or B better), the share where the metric prefers the chosen asset, with a
+    Wilson 95% interval, and Cohen's κ with a bootstrap interval over the decided answers; `coverage` is the
+    share of decided answers where the metric had a preference. `seed` seeds the asset and answer resamples.
     """
     models = [row["model"] for row in rows]
-    ratings = np.array([row["rating"] for row in rows], dtype=np.float64)
     where = {model: k for k, model in enumerate(models)}
     shown: list[set[int]] = [set() for _ in models]
     for _, asset_a, asset_b, model_a, model_b in votes:
@@ -88,7 +109,18 @@ def board_metric_table(*, votes: Sequence[BoardVote], rows: Sequence[dict[str, A
     ran, values = study_selectors.asset_metric_values(asset_ids={a for ids in asset_ids for a in ids})
     directions = metric_directions()
     decided = [(winner, a, b) for winner, a, b, *_ in votes if winner in ("a", "b")]
-    human = np.array([0 if winner == "a" else 1 for winner, *_ in decided], dtype=np.int64)
+    rounds = boot_ratings.shape[0]
+    rng = np.random.default_rng(list(seed))
+    board = _Board(
+        models=models,
+        ratings=np.array([row["rating"] for row in rows], dtype=np.float64),
+        boot_ratings=boot_ratings,
+        asset_ids=asset_ids,
+        indices=corr.resample_indices([len(ids) for ids in asset_ids], rounds, rng),
+        decided=decided,
+        human=np.array([0 if winner == "a" else 1 for winner, *_ in decided], dtype=np.int64),
+        weights=corr.vote_weights(len(decided), rounds, rng),
+    )
     table = []
     for name in ["executability", *sorted(values)]:
         info = metric_info(name, directions)
@@ -103,39 +135,31 @@ def board_metric_table(*, votes: Sequence[BoardVote], rows: Sequence[dict[str, A
             v = values[name][asset_id]
             return True, np.nan if v is None else float(v)
 
-        table.append(_metric_row(info, asset_ids, value, ratings, decided, human))
+        table.append(_metric_row(info, value, board))
     return table
 
 
-def _metric_row(info: aggregate.MetricInfo, asset_ids: list[list[int]], value: Any, ratings: np.ndarray,
-                decided: list[tuple[str, int, int]], human: np.ndarray) -> dict[str, Any]:  # fmt: skip
+def _metric_row(info: aggregate.MetricInfo, value: Any, board: _Board) -> dict[str, Any]:
     vals, pres = [], []
-    for ids in asset_ids:
+    for ids in board.asset_ids:
         known = [value(asset_id) for asset_id in ids]
         pres.append(np.array([k for k, _ in known], dtype=bool))
         vals.append(np.array([v for _, v in known], dtype=np.float64))
-    conditional, penalised = aggregate.model_means(vals, pres, info)
-    models: dict[str, Any] = {}
-    for label, means in (("conditional", conditional), ("penalised", penalised)):
-        oriented = corr.orient(means, info.higher_is_better)
-        keep = np.isfinite(oriented) & np.isfinite(ratings)
-        models[label] = {"n_models": int(keep.sum()),
-                         **{c: corr.coefficient(ratings[keep], oriented[keep], c) if keep.sum() >= corr.MIN_MODELS
-                            else None for c in ("spearman", "pearson")}}  # fmt: skip
-    pairs = [(value(a), value(b)) for _, a, b in decided]
+    payload = asset_metric_payload(models=board.models, ratings=board.ratings, boot_ratings=board.boot_ratings,
+                                   info=info, values=vals, present=pres, indices=board.indices)  # fmt: skip
+    pairs = [(value(a), value(b)) for _, a, b in board.decided]
     choice = corr.metric_choice(np.array([va for (_, va), _ in pairs]), np.array([vb for _, (_, vb) in pairs]),
                                 info.higher_is_better)  # fmt: skip
     choice[[not (ka and kb) for (ka, _), (kb, _) in pairs]] = -1
-    votes = corr.agreement(human, choice) if len(decided) else None
-    accuracy = None
-    if votes is not None and votes["n"]:
-        agree = votes["table"][0][0] + votes["table"][1][1]
-        low, high = wilson_interval(agree, votes["n"])
-        accuracy = {"estimate": agree / votes["n"], "low": low, "high": high}
-    return {
-        "name": info.name, "label": info.label, "higher_is_better": info.higher_is_better,
-        "direction_assumed": info.direction_assumed, **models,
-        "votes": {"decided": len(decided), "n": votes["n"] if votes else 0,
-                  "coverage": votes["coverage"] if votes else None, "accuracy": accuracy,
-                  "kappa": votes["kappa"]["value"] if votes else None},
-    }  # fmt: skip
+    agreement = corr.agreement(board.human, choice, board.weights)
+    return {**payload, "agreement": agreement | {"accuracy": _wilson_accuracy(agreement)}}
+
+
+def _wilson_accuracy(agreement: dict[str, Any]) -> dict[str, Any]:
+    """The share of agreeing answers, with a Wilson interval: unlike a bootstrap's, it does not shrink to 0 or 1."""
+    n, table = agreement["n"], agreement["table"]
+    if not n:
+        return {"value": None, "low": None, "high": None, "interval": "wilson"}
+    agree = table[0][0] + table[1][1]
+    low, high = wilson_interval(agree, n)
+    return {"value": agree / n, "low": low, "high": high, "interval": "wilson"}

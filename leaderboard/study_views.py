@@ -13,7 +13,8 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET
 
 from arena.models import Study
-from leaderboard import study_selectors, tasks
+from leaderboard import correlation as corr
+from leaderboard import correlation_services, study_selectors, tasks
 from leaderboard.models import StudyBoard
 
 
@@ -25,19 +26,37 @@ class BoardRefused(Exception):
         self.message, self.status = message, status
 
 
-def _board_query(request: HttpRequest, slug: str) -> tuple[Study, str]:
-    """The study and the criterion asked for (its first criterion by default; "" without criteria)."""
-    study = Study.objects.filter(slug=slug).first()
-    if study is None:
-        raise BoardRefused("No such study.", 404)
-    if not study.board_public and not (request.user.is_active and request.user.is_staff):
-        raise BoardRefused("This study's board is shown to staff only until the study publishes it.", 403)
+def _may_see(request: HttpRequest, study: Study) -> bool:
+    return study.board_public or (request.user.is_active and request.user.is_staff)
+
+
+def _criterion(request: HttpRequest, study: Study) -> str:
+    """The criterion asked for (its first criterion by default; "" without criteria)."""
     keys = [criterion["key"] for criterion in study.criteria]
     criterion = request.GET.get("criterion", keys[0] if keys else "")
     if criterion not in (keys or [""]):
         expected = ", ".join(keys) if keys else "none: this study asks a single question"
         raise BoardRefused(f"Unknown criterion {criterion!r} in the query parameter 'criterion' ({expected}).", 404)
-    return study, criterion
+    return criterion
+
+
+def _board_query(request: HttpRequest, slug: str) -> tuple[Study, str]:
+    """The study and the criterion asked for."""
+    study = Study.objects.filter(slug=slug).first()
+    if study is None:
+        raise BoardRefused("No such study.", 404)
+    if not _may_see(request, study):
+        raise BoardRefused("This study's board is shown to staff only until the study publishes it.", 403)
+    return study, _criterion(request, study)
+
+
+def correlation_query(request: HttpRequest) -> tuple[Study, str]:
+    """The correlation page's `?study=<slug>&criterion=<key>`: a study whose board one may not see is unknown (404)."""
+    slug = request.GET.get("study", "")
+    study = Study.objects.filter(slug=slug).first()
+    if study is None or not _may_see(request, study):
+        raise BoardRefused(f"Unknown study {slug!r} in the query parameter 'study'.", 404)
+    return study, _criterion(request, study)
 
 
 def study_board_payload(study: Study, criterion: str) -> dict[str, Any]:
@@ -67,17 +86,66 @@ def study_board_payload(study: Study, criterion: str) -> dict[str, Any]:
     }
     if board is None:
         return payload
+    options = board.options or {}
+    if not study_selectors.metric_table_current(options):
+        options = {**options, "metrics": []}  # an older layout: refitted in the background (`updating`)
     return payload | {
         "board": board.public_id,
         "created_at": board.created_at.isoformat(),
+        "compute_seconds": board.compute_seconds,
         "n_votes": board.n_votes,
         "votes_hash": board.votes_hash,
-        "options": board.options,
+        "options": options,
         "rows": board.rows,
         "models": board.models_order,
         "win_matrix": board.win_matrix,
         "count_matrix": board.count_matrix,
     }
+
+
+def study_correlation_payload(study: Study, criterion: str) -> dict[str, Any]:
+    """The correlation page's data for one study board: its stored metric table, laid out as a report of one board.
+
+    Read from the stored board, never computed here (the table is fitted with the board in the background).
+    A study board has no judges section and no annotator ceiling (`null`).
+    """
+    board = study_board_payload(study, criterion)
+    status = "ready" if board["board"] else "computing" if board["counted_votes"] else "empty"
+    about = {key: board[key] for key in ("study", "title", "criterion", "criterion_label", "criteria", "public")}
+    payload: dict[str, Any] = {"status": status, "updating": board["updating"], "report": None,
+                               "learned": correlation_services.learned_status(), "study": about}  # fmt: skip
+    if board["board"] is None:
+        return payload
+    rows = board["rows"]
+    scope = {
+        "task": "",
+        "category": "",
+        "study": study.slug,
+        "criterion": criterion,
+        "label": f"{study.title} · {board['criterion_label']}",
+        "enough_models": len(rows) >= corr.MIN_MODELS,
+        "min_models": corr.MIN_MODELS,
+        "snapshot": board["board"],
+        "snapshot_created_at": board["created_at"],
+        "n_votes": board["n_votes"],
+        "votes_hash": board["votes_hash"],
+        "models": [{key: row[key] for key in ("model", "rating", "ci_low", "ci_high")} for row in rows],
+        "metrics": board["options"].get("metrics", []),
+        "human_agreement": None,
+        "judges": None,
+    }
+    report = {
+        "report": board["board"],
+        "generated_at": board["created_at"],
+        "compute_seconds": board["compute_seconds"],
+        "rounds": board["options"].get("bootstrap"),
+        "seed": board["options"].get("seed"),
+        "level": corr.LEVEL,
+        "coefficients": list(corr.COEFFICIENTS),
+        "aggregations": list(corr.AGGREGATIONS),
+        "scopes": [scope],
+    }
+    return payload | {"report": report}
 
 
 @require_GET

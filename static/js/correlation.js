@@ -4,7 +4,9 @@
 // this module draws the charts (Plotly, loaded as a classic script before
 // this one), lets the reader switch board (task and category), aggregation,
 // coefficient and metric without reloading, and fetches the report again when new snapshots
-// land (the leaderboard's websocket) or while a report is being computed.
+// land (the leaderboard's websocket) or while a report is being computed. For a study board's
+// criterion (`data-study`) the report holds that board alone: criteria are links, and it is
+// fetched again only while the board is refitted (no websocket tells of study boards).
 import { announcer, byId, el, onResize, pressOnly, restartClass, setText } from "./lib/dom.js";
 import { fixed, percent, utcMinute } from "./lib/format.js";
 import { ACCENT, GRID, INK, MUTED, baseLayout, chartSet, errorBars, hoverText, plotly, showCharts } from "./lib/charts.js";
@@ -20,13 +22,14 @@ const COEFFICIENT_LABELS = { pearson: "Pearson r", spearman: "Spearman ρ", kend
 const AGGREGATION_LABELS = { conditional: "conditional means", penalised: "penalised means" };
 
 const charts = chartSet(CHARTS, (name) =>
-  ["correlation", state.task || "overall", state.category, name, state.aggregation, report()?.report]);
+  ["correlation", state.study, state.task || "overall", state.category, name, state.aggregation, report()?.report]);
 
 // Read by the browser tests.
 const state = {
   data: JSON.parse(byId("correlation-data").textContent),
   task: root.dataset.task,
   category: root.dataset.category ?? "",
+  study: root.dataset.study ?? "",
   aggregation: "conditional",
   coefficient: "spearman",
   metric: null,
@@ -91,7 +94,8 @@ function ceilingRow(s) {
 }
 
 function renderMetricTable(s) {
-  byId("corr-rows").replaceChildren(...s.metrics.map((m) => metricRow(m, s)), ceilingRow(s));
+  const ceiling = s.human_agreement ? [ceilingRow(s)] : []; // a study board has none
+  byId("corr-rows").replaceChildren(...s.metrics.map((m) => metricRow(m, s)), ...ceiling);
   byId("too-few-models").hidden = s.enough_models !== false;
   setText("too-few-count", String(s.models.length));
   setText("caption-scope", s.label);
@@ -197,7 +201,15 @@ function chooseBoard(task, category) {
   renderReport();
 }
 
+function renderMetricSelect(s) {
+  const select = byId("metric-select");
+  const options = s.metrics.map((m) => el("option", { value: m.name, selected: m.name === state.metric }, m.label));
+  select.replaceChildren(...options);
+}
+
 function renderControls(s) {
+  renderMetricSelect(s);
+  if (state.study) return; // its criteria are server-rendered links
   const tabs = byId("task-tabs");
   tabs.replaceChildren(...scopes().filter((item) => !categoryOf(item)).map((item) => {
     const tab = el("a", { class: "tab", href: boardHref(item.task, ""), "data-task": item.task,
@@ -212,9 +224,6 @@ function renderControls(s) {
   byId("category-select").replaceChildren(el("option", { value: "" }, "All categories"),
     ...categories.map((name) => el("option", { value: name, selected: name === categoryOf(s) }, name)));
   byId("category-select").value = categoryOf(s);
-  const select = byId("metric-select");
-  const options = s.metrics.map((m) => el("option", { value: m.name, selected: m.name === state.metric }, m.label));
-  select.replaceChildren(...options);
 }
 
 function renderReportAge() {
@@ -304,7 +313,7 @@ function agreementChart(s) {
     hovertemplate: `<b>%{y}</b><br>${stat === "kappa" ? "κ" : "Accuracy"} %{x:.2f} (%{customdata[0]} to %{customdata[1]})` +
       "<br>%{customdata[2]} votes where the metric has a preference (%{customdata[3]} of decided votes)<extra></extra>",
   };
-  const ceiling = s.human_agreement[stat].value;
+  const ceiling = s.human_agreement?.[stat].value;
   const chance = stat === "kappa" ? 0 : 0.5;
   const line = (x, dash, color) => ({ type: "line", xref: "x", yref: "paper", x0: x, x1: x, y0: 0, y1: 1, line: { color, width: 1.5, dash } });
   const shapes = [line(chance, "dot", "#b9b9b3")];
@@ -395,9 +404,11 @@ function wireReportControls() {
     renderReport();
   });
   byId("metric-select").addEventListener("change", (event) => selectMetric(event.target.value));
-  byId("category-apply").hidden = true;
-  byId("category-form").addEventListener("submit", (event) => event.preventDefault());
-  byId("category-select").addEventListener("change", (event) => chooseBoard(state.task, event.target.value));
+  if (!state.study) {
+    byId("category-apply").hidden = true;
+    byId("category-form").addEventListener("submit", (event) => event.preventDefault());
+    byId("category-select").addEventListener("change", (event) => chooseBoard(state.task, event.target.value));
+  }
   const agreements = root.querySelectorAll("[data-agreement]");
   agreements.forEach((button) => {
     button.addEventListener("click", () => {
@@ -421,7 +432,7 @@ function startReport() {
   renderReport();
   onResize(() => renderReportCharts(scope()));
   if (state.data.status === "computing" || state.data.updating) polling = setTimeout(refreshReport, POLL_MS);
-  if ("WebSocket" in window) liveSocket(root.dataset.livePath, () => refreshReport());
+  if (root.dataset.livePath && "WebSocket" in window) liveSocket(root.dataset.livePath, () => refreshReport());
 }
 
 startReport();

@@ -18,6 +18,7 @@ from django.test import Client
 from leaderboard import correlation_services
 from leaderboard.services import snapshot_compute
 from tests.arena.browser_helpers import artifact
+from tests.arena.conftest import cast  # noqa: F401  (the fixture)
 from tests.leaderboard.test_correlation_page import _cast, _tiny_category
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -179,4 +180,46 @@ def test_the_judges_section_renders_alike_on_the_server_and_after_switching_boar
     page.click("#task-tabs .tab[data-task='']")
     page.wait_for_function("document.querySelector('#judges-scope').textContent === 'All tasks'")
     assert page.eval_on_selector_all("#judges-rows tr", script) == served  # the module draws what the server drew
+    assert page.errors == []
+
+
+def test_a_study_boards_criterion_renders_its_stored_table_and_charts(page, live_server, cast):  # noqa: F811
+    from arena.models import Study
+    from leaderboard.study_services import study_boards_refresh
+    from tests.leaderboard.test_study_board import CRITERIA
+    from tests.leaderboard.test_study_board_metrics import noisy_study
+
+    study = Study.objects.create(slug="shapes", title="Shapes", quota=4, min_vote_seconds=0, completion_code="C0DE",
+                                 criteria=CRITERIA, board_public=True)  # fmt: skip
+    study.prompts.set(cast.prompts)
+    noisy_study()
+    study_boards_refresh()
+    data = Client().get("/leaderboard/api/correlation/?study=shapes&criterion=geometry").json()
+    scope = data["report"]["scopes"][0]
+
+    page.goto(f"{live_server.url}/leaderboard/correlation/?study=shapes&criterion=geometry")
+    page.wait_for_function("window.correlationState !== undefined && window.correlationState.charted.agreement")
+    table = _table(page)
+    assert list(table) == [m["name"] for m in scope["metrics"]]  # no annotator ceiling on a study board
+    for metric in scope["metrics"]:
+        spearman = metric["aggregations"]["conditional"]["correlation"]["spearman"]["value"]
+        shown = table[metric["name"]][1]
+        assert shown == "–" if spearman is None else abs(float(shown.split()[0]) - spearman) <= SHOWN
+    assert table["shape_score"][1] != "–"  # the metric that varies has its coefficient and interval
+    assert "[" in table["shape_score"][1]
+    assert page.text_content("#caption-scope") == "Shapes · Geometry quality"
+    assert page.locator("#chart-bars .barlayer .point").count() == len(scope["metrics"])
+    assert page.locator("#chart-scatter .scatterlayer .point").count() == len(scope["models"])
+    assert page.locator("#chart-agreement .barlayer .point").count() == len(scope["metrics"])
+
+    # A refresh reads this board again, not the public report.
+    page.evaluate("window.correlationRefresh()")
+    page.wait_for_function("window.correlationState.refreshes === 1")
+    assert page.evaluate("window.correlationState.data.report.scopes[0].study") == "shapes"
+    assert list(_table(page)) == list(table)
+
+    page.click("#criterion-tabs .tab[data-criterion='fidelity']")
+    page.wait_for_function("window.correlationState !== undefined && window.correlationState.charted.agreement")
+    assert page.url.endswith("?study=shapes&criterion=fidelity")
+    assert page.text_content("#caption-scope") == "Shapes · Prompt fidelity"
     assert page.errors == []
