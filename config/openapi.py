@@ -322,7 +322,13 @@ def correlation_schema() -> Schema:
             "scopes": {
                 "type": "array",
                 "items": {
-                    **obj({"task": {"type": "string"}, "category": {"type": "string"}, "judges": judges_schema()}),
+                    **obj(
+                        {
+                            "task": {"type": "string"},
+                            "category": {"type": "string"},
+                            "judges": nullable(judges_schema()),
+                        }  # fmt: skip
+                    ),
                     "description": "One per board: docs/correlation.md.",
                 },
             },
@@ -772,14 +778,36 @@ def study_dashboard_schema() -> Schema:
     return schema
 
 
+def correlation_report_operation() -> Schema:
+    operation = get_operation(
+        "correlationReport",
+        "The stored correlation report (asking for it schedules one when missing)",
+        json_response("The report and its status.", ref("Correlation")),
+        parameters=[
+            {
+                "name": "study",
+                "in": "query",
+                "required": False,
+                "schema": {"type": "string"},
+                "description": "A study's board instead (public boards, or staff): its stored metric table.",
+            },
+            {
+                "name": "criterion",
+                "in": "query",
+                "required": False,
+                "schema": {"type": "string"},
+                "description": "With `study`: that criterion's board (default: the study's first).",
+            },
+        ],  # fmt: skip
+    )
+    operation["get"]["responses"]["404"] = refusal("An unknown study (or one whose board is not shown), or criterion.")
+    return operation
+
+
 def correlation_operations() -> dict[str, Schema]:
     download = {"description": "The report.", "content": {JSON: {"schema": {"type": "object"}}, "text/csv": {}}}
     return {
-        "/leaderboard/api/correlation/": get_operation(
-            "correlationReport",
-            "The stored correlation report (asking for it schedules one when missing)",
-            json_response("The report and its status.", ref("Correlation")),
-        ),
+        "/leaderboard/api/correlation/": correlation_report_operation(),
         "/leaderboard/correlation/download.{fmt}": get_operation(
             "correlationDownload",
             "The stored report as a download",

@@ -67,6 +67,17 @@ def test_a_public_study_board_shows_its_stored_table_with_intervals(study, clien
     assert json.loads(page.split('id="correlation-data" type="application/json">')[1].split("</script>")[0]) == data
 
 
+def test_the_study_answer_matches_the_openapi_schema(study, client):
+    import jsonschema
+
+    from config.openapi import correlation_schema
+
+    publish(study)
+    noisy_study()
+    study_boards_refresh()
+    jsonschema.validate(client.get(API, {"study": "shapes"}).json(), correlation_schema())
+
+
 def test_each_criterion_shows_its_own_board(study, client):
     publish(study)
     participants_vote(2)  # X wins every geometry answer and loses every fidelity answer
