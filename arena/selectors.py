@@ -87,7 +87,7 @@ PAIR_CACHE_SECONDS = 5
 OK_OUTPUTS_KEY = "arena:ok-outputs:by-model"
 
 
-def _cache_get(key: str) -> Any:
+def cache_get(key: str) -> Any:
     """The arena's caches are an optimisation: unreachable (Redis restarting), a read is a miss."""
     try:
         return cache.get(key)
@@ -96,14 +96,14 @@ def _cache_get(key: str) -> Any:
         return None
 
 
-def _cache_set(key: str, value: Any, timeout: float) -> None:
+def cache_set(key: str, value: Any, timeout: float) -> None:
     try:
         cache.set(key, value, timeout)
     except Exception:
         log.warning("cache unreachable, %s not stored", key, exc_info=True)
 
 
-def _cache_delete(key: str) -> None:
+def cache_delete(key: str) -> None:
     try:
         cache.delete(key)
     except Exception:
@@ -118,7 +118,7 @@ def _pair_options(study: Study | None = None) -> dict[tuple[int, int], list[tupl
     model never meets itself.
     """
     key = OK_OUTPUTS_KEY if study is None else f"{OK_OUTPUTS_KEY}:study:{study.id}"
-    cached = _cache_get(key)
+    cached = cache_get(key)
     if cached is not None:
         return cached
     table: dict[int, dict[int, list[int]]] = defaultdict(lambda: defaultdict(list))
@@ -132,7 +132,7 @@ def _pair_options(study: Study | None = None) -> dict[tuple[int, int], list[tupl
             for h in generators[i + 1 :]:
                 options[(g, h)].append((tuple(sorted(by_generator[g])), tuple(sorted(by_generator[h]))))
     if options:  # an empty arena is not cached: its first renders show up at once
-        _cache_set(key, dict(options), PAIR_CACHE_SECONDS)
+        cache_set(key, dict(options), PAIR_CACHE_SECONDS)
     return dict(options)
 
 
@@ -167,10 +167,10 @@ def pair_choice(
     generator_ids = sorted({g for pair in all_options for g in pair})
     index = {g: i for i, g in enumerate(generator_ids)}
     stats_key = f"arena:pair-stats:{study.id if study else ''}:{','.join(map(str, generator_ids))}"
-    stats = _cache_get(stats_key)
+    stats = cache_get(stats_key)
     if stats is None:
         stats = (*pair_statistics(generator_ids, study=study), *current_ratings(generator_ids))
-        _cache_set(stats_key, stats, PAIR_CACHE_SECONDS)
+        cache_set(stats_key, stats, PAIR_CACHE_SECONDS)
     counts, wins, ratings, errors = stats
     pairs = sorted(options)
     indexed = [(index[g], index[h]) for g, h in pairs]
@@ -182,7 +182,7 @@ def pair_choice(
     first_id, second_id = rng.choice(rng.choice(prompt_choices))
     chosen_assets = Asset.objects.select_related("prompt").defer(*ASSET_LONG_FIELDS).in_bulk([first_id, second_id])
     if len(chosen_assets) < 2:  # removed since the table was cached
-        _cache_delete(OK_OUTPUTS_KEY if study is None else f"{OK_OUTPUTS_KEY}:study:{study.id}")
+        cache_delete(OK_OUTPUTS_KEY if study is None else f"{OK_OUTPUTS_KEY}:study:{study.id}")
         return None
     return PairChoice((chosen_assets[first_id], chosen_assets[second_id]), strategy)
 
@@ -251,11 +251,11 @@ def votes_today(*, fresh: bool = False) -> int:
     """
     start, key = _today()
     if not fresh:
-        cached = _cache_get(key)
+        cached = cache_get(key)
         if cached is not None:
             return int(cached)
     count = Vote.objects.filter(created_at__gte=start).count()
-    _cache_set(key, count, VOTES_TODAY_SECONDS)
+    cache_set(key, count, VOTES_TODAY_SECONDS)
     return count
 
 

@@ -14,6 +14,34 @@ from arena.study_services import exit_code, exit_url, progress
 FLAGGED_SHOWN = 50
 
 
+STUDY_CACHE_SECONDS = 5
+
+
+def _study_key(slug: str) -> str:
+    return f"arena:study:{slug}"
+
+
+def study_for_participants(slug: str) -> Study | None:
+    """The study at `slug` for its participants' requests, cached for a few seconds (None: no such study).
+
+    Each of a participant's requests reads it; saving a study drops this process's (and, with Redis,
+    every process's) copy at once (`study_forget`), and other processes' own copies last at most
+    STUDY_CACHE_SECONDS.
+    """
+    cached = selectors.cache_get(_study_key(slug))
+    if isinstance(cached, Study):
+        return cached
+    study = Study.objects.filter(slug=slug).first()
+    if study is not None:
+        selectors.cache_set(_study_key(slug), study, STUDY_CACHE_SECONDS)
+    return study
+
+
+def study_forget(sender: Any, instance: Study, **kwargs: Any) -> None:
+    """A study saved or deleted: its cached copy goes."""
+    selectors.cache_delete(_study_key(instance.slug))
+
+
 def progress_payload(participant: Participant, *, done: int | None = None) -> dict[str, Any]:
     """What the study page shows and does: votes done of the quota, and, once finished, the code and where to go.
 

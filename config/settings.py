@@ -272,6 +272,9 @@ if ARENA_ACCEL_REDIRECT and MEDIA_STORAGE != "filesystem":
         f"under MEDIA_ROOT); with MEDIA_STORAGE={MEDIA_STORAGE} leave it empty: battle files are streamed"
     )
 
+# With Redis, sessions are read from that shared cache, the database being the record
+# (config/sessions.py); a process's own memory would go stale beside other processes.
+SESSION_ENGINE = "config.sessions" if REDIS_URL else "django.contrib.sessions.backends.db"
 SESSION_COOKIE_AGE = 60 * 60 * 24 * 365
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"

@@ -65,6 +65,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from leaderboard.bench_arena import (
     ROOT,
     STARTUP_TIMEOUT,
@@ -143,7 +145,9 @@ events {{
     worker_connections 8192;
 }}
 http {{
-    access_log off;
+    # The server's side of each request's time (first byte read to last byte sent), for the report.
+    log_format timing '$request_method $uri $request_time';
+    access_log {folder / "access.log"} timing;
 {temp}
     default_type application/octet-stream;
     upstream arena {{
@@ -369,6 +373,12 @@ class Step:
     completed: int = 0
     load: float = 0.0
     cpu: dict[str, float] = field(default_factory=dict)  # cores used, by who
+    server: dict[str, list[float]] = field(default_factory=dict)  # nginx's seconds per request, by kind
+
+    def server_p99(self) -> float | None:
+        """The worst p99 over the request kinds as nginx timed them (None: no nginx in front)."""
+        kinds = [values for values in self.server.values() if values]
+        return max(float(np.percentile(values, 99)) * 1000 for values in kinds) if kinds else None
 
     def p99(self, kind: str) -> float:
         return self.samples.ms(kind, 99)
@@ -476,8 +486,13 @@ async def participant(aiohttp: Any, url: str, pid: str, step: Step, rng: random.
 
 
 async def run_step(aiohttp: Any, urls: list[str], step: Step, *, hold: float, think: float, seed: int,
-                   pids: dict[str, list[int]], admin_url: str) -> Step:  # fmt: skip
-    """N participants arriving at times drawn in advance over the ramp; the step ends ramp + hold later."""
+                   pids: dict[str, list[int]], admin_url: str, access_log: Path | None = None) -> Step:  # fmt: skip
+    """N participants arriving at times drawn in advance over the ramp; the step ends ramp + hold later.
+
+    With nginx in front, `access_log` (emptied first) gives the server's side of each request's time.
+    """
+    if access_log is not None:
+        access_log.write_bytes(b"")
     rng = random.Random(seed)
     arrivals = sorted(rng.uniform(0, step.ramp) for _ in range(step.level))
     before = cpu_snapshot(pids, admin_url)
@@ -500,7 +515,31 @@ async def run_step(aiohttp: Any, urls: list[str], step: Step, *, hold: float, th
     after = cpu_snapshot(pids, admin_url)
     step.cpu = {who: (after[who] - before.get(who, 0.0)) / wall for who in after}
     step.cpu["load generator"] = step.samples.client_cpu
+    if access_log is not None:
+        step.server = server_times(access_log.read_text())
     return step
+
+
+def server_times(log: str) -> dict[str, list[float]]:
+    """Seconds nginx spent on each request (its access log), by kind: the pages, the pair, GLB, vote.
+
+    The load generator shares the cores with the servers: when they are busy it runs late, and the
+    times it measures grow by that delay too. nginx's times leave it out; a participant's browser, on
+    their own machine, would see these plus the network.
+    """
+    times: dict[str, list[float]] = {"pages": [], "pair": [], "GLB": [], "vote": []}
+    for line in log.splitlines():
+        uri, _, seconds = line.partition(" ")[2].rpartition(" ")
+        if uri.endswith("/api/battles/"):
+            kind = "pair"
+        elif uri.endswith("/api/vote/"):
+            kind = "vote"
+        elif uri.startswith("/arena/b/"):
+            kind = "GLB"
+        else:
+            kind = "pages"
+        times[kind].append(float(seconds))
+    return times
 
 
 # -- CPU, from /proc ----------------------------------------------------------------------
@@ -581,7 +620,7 @@ def next_level(results: dict[int, bool], ladder: tuple[int, ...] = LADDER, resol
 
 
 async def search(aiohttp: Any, urls: list[str], way: str, args: argparse.Namespace, pids: dict[str, list[int]],
-                 admin_url: str, seed: int) -> list[Step]:  # fmt: skip
+                 admin_url: str, seed: int, access_log: Path | None) -> list[Step]:  # fmt: skip
     steps: list[Step] = []
     started = time.monotonic()
     step_seconds = args.ramp + args.hold + REQUEST_TIMEOUT / 3
@@ -589,7 +628,7 @@ async def search(aiohttp: Any, urls: list[str], way: str, args: argparse.Namespa
     while level is not None and time.monotonic() - started + step_seconds <= args.budget:
         step = Step(way=way, level=level, ramp=args.ramp, quota=args.quota)
         await run_step(aiohttp, urls, step, hold=args.hold, think=args.think, seed=seed + len(steps), pids=pids,
-                       admin_url=admin_url)  # fmt: skip
+                       admin_url=admin_url, access_log=access_log)  # fmt: skip
         steps.append(step)
         print(progress_line(step), file=sys.stderr, flush=True)
         level = next_level({s.level: s.met() for s in steps})
@@ -625,16 +664,19 @@ def report(ways: dict[str, list[Step]], profile: dict[str, dict[str, float]], si
         "",
         "| way of sending GLBs | participants | load avg | req/s | "
         + " | ".join(f"p99 {short[k]}" for k in KINDS)
-        + " | failures | goal | CPU cores: web / nginx / PostgreSQL / load generator / machine |",
-        "|---|---:|---:|---:|" + "---:|" * len(KINDS) + "---:|---|---|",
+        + " | failures | goal | worst p99 as nginx timed it | CPU cores: web / nginx / PostgreSQL / load generator / "
+        "machine |",
+        "|---|---:|---:|---:|" + "---:|" * len(KINDS) + "---:|---|---:|---|",
     ]
     for way, steps in ways.items():
         for step in sorted(steps, key=lambda s: s.level):
             cores = " / ".join(f"{step.cpu[who]:.2f}" if who in step.cpu else "-" for who in
                                ("web processes", "nginx", "PostgreSQL", "load generator", "whole machine"))  # fmt: skip
             p99s = " | ".join(f"{step.p99(k):.0f}" for k in KINDS)
+            server = step.server_p99()
             lines.append(f"| {way} | {step.level} | {step.load:.2f} | {step.requests_per_second():.0f} | {p99s} | "
-                         f"{step.failures()} | {'met' if step.met() else 'missed'} | {cores} |")  # fmt: skip
+                         f"{step.failures()} | {'met' if step.met() else 'missed'} | "
+                         f"{'-' if server is None else f'{server:.0f}'} | {cores} |")  # fmt: skip
     for way, steps in ways.items():
         best = [s for s in steps if s.level == best_level(steps)] or sorted(steps, key=lambda s: s.level)[:1]
         for step in best:
@@ -717,9 +759,12 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     )
     parser.add_argument(
         "--redis",
-        help="cache and channel layer in this Redis database, as the scaled-out deployment has them (e.g. "
-        "redis://127.0.0.1:6379/9; emptied before and after the run); default: in-process caches",
+        default=os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/9"),
+        help="the cache (sessions included) and channel layer in this Redis database, as the scaled-out "
+        "deployment has them; emptied before and after the run (default: %(default)s)",
     )
+    parser.add_argument("--no-redis", dest="redis", action="store_const", const=None,
+                        help="in-process caches and sessions in the database instead")  # fmt: skip
     parser.add_argument("--log", help="keep the servers' output in this file (default: dropped with the run)")
     parser.add_argument(
         "--postgres",
@@ -785,7 +830,9 @@ def main(argv: list[str] | None = None) -> int:
                 nginx = nginx_start(binary=binary, upstreams=ports, media_root=data_dir / "media",
                                     folder=data_dir / f"nginx-{way}")  # fmt: skip
                 urls, pids["nginx"] = [nginx.url], [nginx.process.pid]
-            steps = asyncio.run(search(aiohttp, urls, label, args, pids, admin_url, seed=1000 * (n + 1)))
+            access_log = nginx.folder / "access.log" if nginx else None
+            steps = asyncio.run(search(aiohttp, urls, label, args, pids, admin_url, seed=1000 * (n + 1),
+                                       access_log=access_log))  # fmt: skip
             results[label] = steps
             for step in steps:
                 acknowledged.update(step.votes)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from leaderboard.bench_study import LADDER, next_level, nginx_config
+from leaderboard.bench_study import LADDER, next_level, nginx_config, server_times
 
 
 def test_it_climbs_the_ladder_while_the_goal_is_met():
@@ -46,3 +46,11 @@ def test_websockets_go_to_their_own_servers_when_given(tmp_path: Path):
     assert "proxy_pass http://arena_ws;" in ws_location and "proxy_set_header Upgrade $http_upgrade;" in ws_location
     same = nginx_config(port=8123, upstreams=[8001, 8002], media_root=tmp_path, folder=tmp_path)
     assert "server 127.0.0.1:8002;" in same.split("upstream arena_ws {", 1)[1].split("}", 1)[0]
+
+
+def test_nginx_times_are_read_from_its_log_by_request_kind():
+    log = "\n".join([
+        "GET /study/launch/ 0.012", "POST /study/launch/consent/ 0.020", "POST /study/launch/api/battles/ 0.031",
+        "GET /arena/b/AbC123/a.glb 0.004", "GET /arena/b/AbC123/b.glb 0.006", "POST /study/launch/api/vote/ 0.045",
+    ])  # fmt: skip
+    assert server_times(log) == {"pages": [0.012, 0.020], "pair": [0.031], "GLB": [0.004, 0.006], "vote": [0.045]}
