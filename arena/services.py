@@ -467,7 +467,9 @@ def battle_create(
     """
     from arena import selectors
 
-    _check_rate(annotator=annotator, ip=ip)
+    # A study admits its participants itself (platform, consent, quota), often many from one network (a lab, a
+    # classroom): only each participant's own pair limit applies there.
+    _check_rate(annotator=annotator, ip=None if study else ip)
     if repeat_of is not None:
         repeat = _repeat_create(original=repeat_of, annotator=annotator, ip=ip, study=study, participant=participant)
         if repeat is not None:
@@ -622,8 +624,10 @@ def vote_write(
         return stored
     if battle.revealed_at is not None or stored is not None:
         raise ArenaError("This pair has already been voted on.", 409)
-    # After the retry check: a retry of a vote that reached the limit is still answered.
-    _check_vote_rate(annotator=annotator, ip=ip)
+    # After the retry check: a retry of a vote that reached the limit is still answered. A study's votes are
+    # bounded by its quota instead (whatever the network: a lab or a classroom shares one address).
+    if study is None:
+        _check_vote_rate(annotator=annotator, ip=ip)
     now = timezone.now()
     seconds = (now - battle.created_at).total_seconds()
     flag_reason = ""

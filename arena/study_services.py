@@ -116,6 +116,7 @@ def participant_enter(*, study: Study, query: Mapping[str, str], session: Sessio
         known = _participant_create(study=study, identity=identity)
     if session.get(session_key(study)) != known.public_id:
         session[session_key(study)] = known.public_id
+    known.study = study  # the study already read: no second query for it
     return known
 
 

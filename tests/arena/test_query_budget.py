@@ -74,14 +74,15 @@ def test_the_count_after_a_vote_adds_one_to_the_cached_count_or_counts_afresh(ca
     assert votes_today_after_vote() == Vote.objects.count() == 0
 
 
-# A study's requests: the session (the study is cached for a few seconds), then as above (pair: the
-# participant with their annotator, both rate limits, past pairs, the chosen assets, insert, and the
+# A study's requests: the session (the study is cached for a few seconds), then (pair: the participant
+# with their annotator, the participant's own pair limit, past pairs, the chosen assets, insert, and the
 # progress shown (one count); vote: begin, the participant with their annotator read once and locked,
-# the battle locked, both rate limits, insert, update, the quota's count, commit: the vote is written
-# in the participant's transaction, with no savepoint of its own, and the progress shown is the count
-# the quota was settled with). With Redis the session comes from the cache too (config/sessions.py).
+# the battle locked, insert, update, the quota's count, commit: no hourly limits, the quota bounds a
+# participant's votes; the vote is written in the participant's transaction, with no savepoint of its
+# own, and the progress shown is the count the quota was settled with). With Redis the session comes
+# from the cache too (config/sessions.py).
 STUDY_BATTLE_QUERIES = 7
-STUDY_VOTE_QUERIES = 9
+STUDY_VOTE_QUERIES = 8
 
 
 def test_a_study_round_trip_keeps_to_its_query_budget(client, cast, django_assert_max_num_queries):  # type: ignore[no-untyped-def]

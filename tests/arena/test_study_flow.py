@@ -380,3 +380,23 @@ def test_the_public_arena_serves_pairs_outside_any_study(client, study):
     status, battle = post(client, "/arena/api/battles/")
     assert status == 200 and "study" not in battle
     assert Battle.objects.get().study is None
+
+
+def test_a_classroom_behind_one_address_is_not_held_to_the_public_limits(client, study, settings):
+    # The public arena would refuse this network's second vote, and a second pair past the first few.
+    settings.ARENA_VOTES_PER_HOUR_PER_IP = 1
+    settings.ARENA_VOTES_PER_HOUR = 1
+    for k in range(3):
+        student = Client(REMOTE_ADDR="10.20.30.40")
+        arrive(student, query=f"PROLIFIC_PID=5f1e0c9a7b3d2e4f6a8b0c{k:02d}")
+        for _ in range(2):
+            answer(student)
+    assert Vote.objects.filter(study=study).count() == 6
+    assert set(Battle.objects.filter(study=study).values_list("ip_address", flat=True)) == {"10.20.30.40"}
+    # The public arena, from the same address, is still held to them.
+    public = Client(REMOTE_ADDR="10.20.30.40")
+    public.get("/arena/")
+    status, body = post(public, "/arena/api/battles/")
+    if status == 200:
+        status, body = post(public, "/arena/api/vote/", {"token": body["token"], "winner": "a"})
+    assert status == 429 and "network" in body["error"]
