@@ -43,3 +43,24 @@ async def test_a_listener_idle_for_longer_than_a_blocking_pop_still_gets_its_mes
     assert message == {"type": "arena.votes", "votes_today": 3}
     await listener.group_discard("arena-idle-group", channel)
     await sender.flush()
+
+
+@pytest.mark.asyncio
+async def test_messages_handed_to_the_sender_thread_arrive_in_order(redis_url, settings):
+    """A vote's messages go through this process's sender thread (`group_send(wait=False)`), in order."""
+    from channels.layers import channel_layers
+
+    from arena.broadcast import group_send
+
+    settings.CHANNEL_LAYERS = {"default": redis_channel_layer(redis_url)}
+    channel_layers.backends.clear()  # the layer of the settings above
+    listener = RedisChannelLayer(hosts=[redis_url])
+    channel = await listener.new_channel()
+    await listener.group_add("arena-sender-test", channel)
+    for n in range(20):
+        group_send("arena-sender-test", {"type": "arena.votes", "votes_today": n}, wait=False)
+    received = [(await asyncio.wait_for(listener.receive(channel), 10))["votes_today"] for _ in range(20)]
+    assert received == list(range(20))
+    await listener.group_discard("arena-sender-test", channel)
+    await listener.flush()
+    channel_layers.backends.clear()
