@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from django.conf import settings
@@ -16,6 +17,8 @@ from arena.models import Study
 from leaderboard import correlation as corr
 from leaderboard import correlation_services, study_selectors, tasks
 from leaderboard.models import StudyBoard
+
+SLUG = re.compile(r"[-a-zA-Z0-9_]+")  # what a study's slug may hold (a SlugField)
 
 
 class BoardRefused(Exception):
@@ -53,7 +56,8 @@ def _board_query(request: HttpRequest, slug: str) -> tuple[Study, str]:
 def correlation_query(request: HttpRequest) -> tuple[Study, str]:
     """The correlation page's `?study=<slug>&criterion=<key>`: a study whose board one may not see is unknown (404)."""
     slug = request.GET.get("study", "")
-    study = Study.objects.filter(slug=slug).first()
+    # A study's slug is a slug: anything else names no study, and is not sent to the database (NUL bytes).
+    study = Study.objects.filter(slug=slug).first() if SLUG.fullmatch(slug) else None
     if study is None or not _may_see(request, study):
         raise BoardRefused(f"Unknown study {slug!r} in the query parameter 'study'.", 404)
     return study, _criterion(request, study)

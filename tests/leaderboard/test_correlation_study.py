@@ -141,3 +141,10 @@ def test_a_board_stored_with_the_older_table_layout_hides_it_until_refitted(stud
     assert data["updating"] is True and data["report"]["scopes"][0]["metrics"] == []
     study_boards_refresh()
     assert client.get(API, {"study": "shapes", "criterion": "geometry"}).json()["report"]["scopes"][0]["metrics"]
+
+
+@pytest.mark.parametrize("slug", ["sha\x00pes", "shapes/../x", "¡"])
+def test_a_study_parameter_that_is_no_slug_is_an_unknown_study(study, client, slug):
+    publish(study)
+    answer = client.get(API, {"study": slug})
+    assert answer.status_code == 404 and "Unknown study" in answer.json()["error"]
