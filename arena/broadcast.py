@@ -44,11 +44,13 @@ class _Sender:
         self.pending: set[concurrent.futures.Future[None]] = set()
         threading.Thread(target=self.loop.run_forever, name="broadcast", daemon=True).start()
         self.last: concurrent.futures.Future[None] | None = None
+        self.lock = threading.Lock()  # requests on several threads (daphne) send through one sender
 
     def send(self, layer: Any, group: str, message: dict) -> None:
-        future = asyncio.run_coroutine_threadsafe(self._after(self.last, layer, group, message), self.loop)
-        self.last = future
-        self.pending.add(future)
+        with self.lock:
+            future = asyncio.run_coroutine_threadsafe(self._after(self.last, layer, group, message), self.loop)
+            self.last = future
+            self.pending.add(future)
         future.add_done_callback(self.pending.discard)
 
     @staticmethod
